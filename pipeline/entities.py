@@ -1,0 +1,266 @@
+"""Stage ``entities``: PERSON, PLACE, ORG, ROLE, MONEY, QUANTITY and DATE mentions.
+
+A NER backend (LAC by default) proposes PERSON/PLACE/ORG; domain layers on top
+of any backend add what the genre needs and the backend misses or mangles:
+role words, gazetteer places split into admin levels, role-anchored names
+(第一书记铁星), title stripping (吕书记 is not a name), organisation patterns
+(襄城县交通局, 该县人民法院) and normalised amounts, counts and dates.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .core import register_stage
+from .doc import Doc, Span
+from .lexicon import alternation, has_surname, patterns, posting_roles, role_regex, roles
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+NAME_CHARS = re.compile(r"^[\u4e00-\u9fff]{2,4}$|^[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff·]{1,12}$")
+# a name never ends in these: they are titles, kinship words or place suffixes glued by the tagger
+NOT_NAME_END = re.compile(r"(书记|主任|部长|县长|镇长|乡长|村长|局长|院长|队长|支书|记者|老师|同志|嫂子?|大姐|大哥|[村镇乡县市省区家])$")
+NOT_NAME_PART = re.compile(r"书记|主任|部长|记者|干部|群众|村民|党员|贫困|脱贫|扶贫|驻村|第一|总书记|[村党委届年月日]")
+# words that open a fact-bearing article: only there does facts mode run the expensive NER
+FACT_CUES = re.compile(r"第一书记|驻村|工作队|派驻|下派|选派|挂职|扶贫|脱贫|帮扶|党支部书记|村集体")
+
+_ORG_SUFFIXES = alternation(patterns()["org_suffixes"])
+# an organisation named after a place: [PLACE or 该县/本县/县][委|政府]?[suffix] -> 襄城县交通局, 该县人民法院, 县委组织部
+ORG_AFTER_PLACE = re.compile(r"(?:委|政府)?(?:" + _ORG_SUFFIXES + r")")
+BARE_LEVEL_ORG = re.compile(r"(?<![\u4e00-\u9fff])(?:该|本)?(?:省|市|县|区|镇|乡)(?:委|政府)?(?:" + _ORG_SUFFIXES + r")|(?:该|本)(?:省|市|县|区|镇|乡)(?:委|政府)?(?:" + _ORG_SUFFIXES + r")")
+
+
+def strip_title(name: str) -> str:
+    """吕书记 -> 吕, 王勇书记 -> 王勇: drop a title glued to a name by the tagger."""
+    for title in sorted(roles()["generic_titles"] + roles()["official"] + roles()["posting"], key=len, reverse=True):
+        if name.endswith(title) and len(name) > len(title):
+            return name[: -len(title)]
+    return name
+
+
+def plausible_person(name: str) -> bool:
+    if not NAME_CHARS.match(name):
+        return False
+    if "·" in name:
+        return True
+    if NOT_NAME_END.search(name) or NOT_NAME_PART.search(name):
+        return False
+    return has_surname(name)
+
+
+def role_spans(text: str) -> list[Span]:
+    out = []
+    post = posting_roles()
+    for m in role_regex().finditer(text):
+        word = m.group(0)
+        # 书记 inside 总书记 / 第一书记 is handled by longest match; skip 总书记 (a title of the head of state)
+        if word == "书记" and m.start() > 0 and text[m.start() - 1] in "总副":
+            continue
+        out.append(Span(m.start(), m.end(), "ROLE", word, {"posting": word in post}, "rule"))
+    return out
+
+
+def name_after(text: str, pos: int, backend_persons: dict[int, Span]) -> tuple[int, int] | None:
+    """A personal name starting at ``pos`` (right after a role word), if there is one."""
+    if pos < len(text) and text[pos] in " \t":
+        pos += 1
+    if pos in backend_persons:
+        span = backend_persons[pos]
+        name = strip_title(span.text)
+        if plausible_person(name):
+            return pos, pos + len(name)
+    stop = patterns()["person_stop_after"]
+    window = text[pos : pos + 4]
+    if len(window) < 2 or not CJK.match(window[0]):
+        return None
+    surname_len = 2 if has_surname(window[:2]) and window[:2] in _two_char_surnames() else 1
+    if not has_surname(window[:surname_len]):
+        return None
+    given = window[surname_len:]
+    if not given or not CJK.match(given[0]) or given[0] in stop:
+        return None
+    length = surname_len + (1 if len(given) < 2 or not CJK.match(given[1]) or given[1] in stop else 2)
+    name = text[pos : pos + length]
+    if NOT_NAME_END.search(name) or NOT_NAME_PART.search(name) or common_word_prefix(name):
+        return None
+    return pos, pos + length
+
+
+def common_word_prefix(name: str) -> bool:
+    """全部轮训 / 广泛听取: the 'name' starts with an ordinary word of the segmenter's dictionary."""
+    from .tokens import get_tokenizer
+
+    tokenizer = get_tokenizer()
+    freq = getattr(tokenizer, "FREQ", {})
+    for word in (name, name[:2], name[:3]):
+        if len(word) >= 2 and freq.get(word, 0) >= 200:
+            return True
+    return False
+
+
+def _two_char_surnames() -> frozenset[str]:
+    from .lexicon import surnames
+
+    return frozenset(s for s in surnames() if len(s) == 2)
+
+
+def backend_spans(doc: Doc, backend, sentence_indexes: list[int]) -> list[Span]:
+    sents = [doc.sentences[i] for i in sentence_indexes]
+    if not sents:
+        return []
+    tagged = backend.tag([s.text for s in sents])
+    out = []
+    for sent, spans in zip(sents, tagged, strict=True):
+        for start, end, label in spans:
+            if label not in ("PERSON", "PLACE", "ORG"):
+                continue
+            s, e = sent.start + start, sent.start + end
+            out.append(Span(s, e, label, doc.text[s:e], {}, getattr(backend, "name", "ner")))
+    return out
+
+
+def clean_persons(text: str, spans: list[Span]) -> list[Span]:
+    out = []
+    for span in spans:
+        name = strip_title(span.text)
+        if name != span.text:
+            span = Span(span.start, span.start + len(name), "PERSON", name, span.attrs, span.source)
+        if plausible_person(span.text):
+            out.append(span)
+    return out
+
+
+def role_anchored_persons(text: str, roles_found: list[Span], backend_persons: list[Span]) -> list[Span]:
+    by_start = {s.start: s for s in backend_persons}
+    out = []
+    for role in roles_found:
+        hit = name_after(text, role.end, by_start)
+        if hit:
+            s, e = hit
+            out.append(Span(s, e, "PERSON", text[s:e], {"anchor": "role"}, "rule"))
+    return out
+
+
+def org_spans(text: str, backend_orgs: list[Span], places: list[Span]) -> list[Span]:
+    out = [s for s in backend_orgs if len(s.text) >= 3 and not s.text.endswith(("村", "镇", "乡"))]
+    for place in places:
+        m = ORG_AFTER_PLACE.match(text, place.end)
+        if m and place.attrs.get("level") in ("province", "city", "county", "township"):
+            out.append(Span(place.start, m.end(), "ORG", text[place.start : m.end()], {}, "rule"))
+    for m in BARE_LEVEL_ORG.finditer(text):
+        out.append(Span(m.start(), m.end(), "ORG", m.group(0), {}, "rule"))
+    return out
+
+
+def place_spans(text: str, backend_places: list[Span]) -> list[Span]:
+    from .places import find_places, place_level
+
+    found = find_places(text)
+    covered = [(s.start, s.end) for s in found]
+    out = list(found)
+    for span in backend_places:
+        if any(a < span.end and span.start < b for a, b in covered):
+            continue  # the gazetteer already split this chain into levels
+        level = place_level(span.text)
+        if level:
+            out.append(Span(span.start, span.end, "PLACE", span.text, {"level": level}, span.source))
+    return out
+
+
+def amount_and_date_spans(text: str, published: str | None) -> list[Span]:
+    from .normalize import find_dates, find_money, find_quantities
+
+    spans = find_money(text) + find_quantities(text)
+    # 清零/归零 is a verb, not an amount
+    spans = [s for s in spans if not (s.text.startswith("零") and s.start > 0 and text[s.start - 1] in "清归")]
+    return spans + find_dates(text, published)
+
+
+def drop_quoted_pattern_places(text: str, spans: list[Span]) -> list[Span]:
+    """“旱厕村” / “红星村”: a village-like word in quotes that the gazetteer does not know is a nickname."""
+    out = []
+    for s in spans:
+        if (
+            s.label == "PLACE"
+            and s.source != "gazetteer"
+            and s.start > 0
+            and text[s.start - 1] in "“\"‘「"
+            and text[s.end : s.end + 1] in "”\"’」"
+        ):
+            continue
+        out.append(s)
+    return out
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def resolve_overlaps(spans: list[Span]) -> list[Span]:
+    """Keep a consistent set: PERSON never overlaps ROLE/PLACE/ORG; amounts never overlap dates.
+
+    PLACE may nest inside ORG (襄城县 in 襄城县交通局): both are real mentions.
+    """
+    blockers = {"PERSON": ("ROLE", "PLACE", "ORG"), "QUANTITY": ("MONEY", "DATE"), "MONEY": ("DATE",)}
+    rank = {"rule": 0, "gazetteer": 1}
+    spans = sorted(spans, key=lambda s: (s.start, -(s.end - s.start), s.label, rank.get(s.source, 2), s.text))
+    kept: list[Span] = []
+    by_label: dict[str, list[Span]] = {}
+    for span in spans:
+        same = by_label.get(span.label, [])
+        if any(_overlaps(span, k) for k in same):
+            continue
+        if any(_overlaps(span, k) for lab in blockers.get(span.label, ()) for k in by_label.get(lab, [])):
+            continue
+        kept.append(span)
+        by_label.setdefault(span.label, []).append(span)
+    # PERSON spans found before a blocker that came later in sort order: drop them now
+    final = []
+    for span in kept:
+        blocked = blockers.get(span.label, ())
+        if blocked and any(_overlaps(span, k) for lab in blocked for k in by_label.get(lab, [])):
+            continue
+        final.append(span)
+    return sorted(final, key=lambda s: (s.start, s.end, s.label))
+
+
+def sentences_for_ner(doc: Doc, mode: str) -> list[int]:
+    if mode == "all" or FACT_CUES.search(doc.text):
+        return list(range(len(doc.sentences)))
+    return []
+
+
+def find_entities(doc: Doc, backend, mode: str = "all") -> list[Span]:
+    text = doc.text
+    proposed = backend_spans(doc, backend, sentences_for_ner(doc, mode)) if backend else []
+    by_label: dict[str, list[Span]] = {"PERSON": [], "PLACE": [], "ORG": []}
+    for span in proposed:
+        by_label[span.label].append(span)
+    roles_found = role_spans(text)
+    persons = clean_persons(text, by_label["PERSON"])
+    persons += role_anchored_persons(text, roles_found, by_label["PERSON"])
+    spans = roles_found + persons
+    places = place_spans(text, by_label["PLACE"])
+    spans += org_spans(text, by_label["ORG"], places) + places
+    spans += amount_and_date_spans(text, doc.published)
+    spans = drop_quoted_pattern_places(text, [s for s in spans if s.end > s.start])
+    # ORG spans must not swallow a posting verb (襄城县交通局驻姜庄乡 -> 襄城县交通局)
+    return resolve_overlaps(spans)
+
+
+@register_stage(
+    "entities",
+    requires=["text", "sentences", "tokens"],
+    provides=["entities"],
+    description="PERSON/PLACE/ORG/ROLE/MONEY/QUANTITY/DATE mentions (NER backend + domain layers)",
+)
+def make_entities_stage(ner: str = "lac", entities: str = "all", **_settings):
+    from .ner import get_backend
+
+    if entities not in ("all", "facts"):
+        raise ValueError(f"entities mode must be 'all' or 'facts', not {entities!r}")
+    backend = get_backend(ner)
+
+    def run(doc: Doc) -> None:
+        doc.entities = find_entities(doc, backend, entities)
+
+    return run

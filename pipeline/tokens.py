@@ -1,0 +1,92 @@
+"""Tokens stage: jieba word segmentation with the domain user dictionary (models/userdict.txt).
+
+A private ``jieba.Tokenizer`` is built once per process and cached; the global jieba instance is
+never touched (other code may use it with other dictionaries) and paddle mode is never enabled.
+Token offsets are in cleaned-text coordinates.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from .core import register_stage
+from .doc import Doc, Token
+
+USERDICT_FILE = Path(__file__).resolve().parent.parent / "models" / "userdict.txt"
+
+_LOCK = threading.Lock()
+
+
+def _quiet_jieba() -> None:
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+
+
+@lru_cache(maxsize=2)
+def get_tokenizer(userdict: str | Path = USERDICT_FILE):
+    """The shared private jieba tokenizer with the domain dictionary loaded."""
+    import jieba
+
+    _quiet_jieba()
+    with _LOCK:
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
+        tokenizer.load_userdict(str(userdict))
+    return tokenizer
+
+
+def _userdict_tags(userdict: Path) -> dict[str, str]:
+    tags = {}
+    for raw in userdict.read_text(encoding="utf-8").splitlines():
+        parts = raw.split()
+        if len(parts) >= 3 and not raw.startswith("#"):
+            tags[parts[0]] = parts[2]
+    return tags
+
+
+@lru_cache(maxsize=2)
+def get_pos_tokenizer(userdict: str | Path = USERDICT_FILE):
+    """jieba.posseg over the private tokenizer, with the user dictionary's tags."""
+    import jieba.posseg
+
+    pos_tokenizer = jieba.posseg.POSTokenizer(get_tokenizer(userdict))
+    pos_tokenizer.word_tag_tab.update(_userdict_tags(Path(userdict)))
+    return pos_tokenizer
+
+
+def segment(text: str, offset: int = 0, with_pos: bool = False) -> list[Token]:
+    """Tokens of ``text`` (whitespace dropped), shifted by ``offset``."""
+    tokens: list[Token] = []
+    if with_pos:
+        pos = 0
+        for pair in get_pos_tokenizer().cut(text):
+            start = text.find(pair.word, pos)
+            if start < 0:
+                continue
+            pos = start + len(pair.word)
+            if not pair.word.isspace():
+                tokens.append(Token(offset + start, offset + pos, pair.word, pair.flag))
+        return tokens
+    for word, start, end in get_tokenizer().tokenize(text):
+        if not word.isspace():
+            tokens.append(Token(offset + start, offset + end, word))
+    return tokens
+
+
+@register_stage(
+    "tokens",
+    requires=["text", "sentences"],
+    provides=["tokens"],
+    description="jieba segmentation with the domain user dictionary",
+)
+def tokens_stage(token_pos: bool = False, **_settings):
+    get_tokenizer()  # load once, when the pipeline is built
+
+    def run(doc: Doc) -> None:
+        doc.tokens = []
+        for sentence in doc.sentences:
+            doc.tokens.extend(segment(doc.text[sentence.start : sentence.end], sentence.start, token_pos))
+
+    return run
