@@ -32,13 +32,20 @@ def story_of(doc: Doc, pos: int) -> int | None:
     return sent.story if sent else None
 
 
+def in_quotes(doc: Doc, span: Span) -> bool:
+    """“清风襄城”: a name inside a slogan or title does not anchor references."""
+    sent = doc.sentence_at(span.start)
+    before = doc.text[sent.start if sent else 0 : span.start]
+    return before.count("“") > before.count("”") or before.count("《") > before.count("》")
+
+
 def last_place_before(doc: Doc, pos: int, level: str, places: list[Span]) -> Span | None:
     story = story_of(doc, pos)
     best = None
     for span in places:
         if span.start >= pos:
             break
-        if span.attrs.get("level") == level and story_of(doc, span.start) == story:
+        if span.attrs.get("level") == level and story_of(doc, span.start) == story and not in_quotes(doc, span):
             best = span
     return best
 
@@ -56,12 +63,16 @@ def focus_place(doc: Doc, level: str, places: list[Span], story: int | None = No
     return None
 
 
-def canonical_name(span: Span, level: str) -> str:
-    """The full name of a place (襄城 -> 襄城县) from its admin path when the text used a short form."""
-    full = (span.attrs.get("admin_path") or {}).get(level)
-    if full and full.startswith(span.text[:1]) and len(full) >= len(span.text):
-        return full
-    return span.attrs.get("name") or span.text
+def canonical_name(span: Span, level: str, places: list[Span]) -> str:
+    """The full name of a place when the text used a short form (襄城 -> 襄城县): the gazetteer's
+    name, its admin path, or a longer form of the same level that the article itself uses."""
+    for full in (span.attrs.get("name"), (span.attrs.get("admin_path") or {}).get(level)):
+        if full and full.startswith(span.text) and len(full) > len(span.text):
+            return full
+    longer = sorted(
+        {p.text for p in places if p.attrs.get("level") == level and p.text.startswith(span.text) and len(p.text) > len(span.text)}
+    )
+    return longer[0] if len(longer) == 1 else span.text
 
 
 def resolve_anaphora(doc: Doc, places: list[Span]) -> None:
@@ -72,7 +83,7 @@ def resolve_anaphora(doc: Doc, places: list[Span]) -> None:
             target = focus_place(doc, level, places, story_of(doc, m.start()))
         if target is None:
             continue
-        doc.coref.append({"start": m.start(), "end": m.end(), "text": m.group(0), "label": "PLACE", "name": canonical_name(target, level)})
+        doc.coref.append({"start": m.start(), "end": m.end(), "text": m.group(0), "label": "PLACE", "name": canonical_name(target, level, places)})
     for span in doc.entities:
         if span.label != "ORG":
             continue

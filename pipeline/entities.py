@@ -18,8 +18,8 @@ from .lexicon import alternation, has_surname, patterns, posting_roles, role_reg
 CJK = re.compile(r"[\u4e00-\u9fff]")
 NAME_CHARS = re.compile(r"^[\u4e00-\u9fff]{2,4}$|^[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff·]{1,12}$")
 # a name never ends in these: they are titles, kinship words or place suffixes glued by the tagger
-NOT_NAME_END = re.compile(r"(书记|主任|部长|县长|镇长|乡长|村长|局长|院长|队长|支书|记者|老师|同志|嫂子?|大姐|大哥|[村镇乡县市省区家])$")
-NOT_NAME_PART = re.compile(r"书记|主任|部长|记者|干部|群众|村民|党员|贫困|脱贫|扶贫|驻村|第一|总书记|[村党委届年月日]")
+NOT_NAME_END = re.compile(r"(书记|主任|部长|县长|镇长|乡长|村长|局长|院长|队长|支书|记者|老师|同志|嫂子?|大姐|大哥|阿婆|阿公|大爷|大妈|大娘|奶奶|爷爷|阿姨|婆婆|[村镇乡县市省区家])$")
+NOT_NAME_PART = re.compile(r"书记|主任|部长|记者|干部|群众|村民|党员|贫困|脱贫|扶贫|驻村|第一|总书记|[村委届年月日]")
 # words that open a fact-bearing article: only there does facts mode run the expensive NER
 FACT_CUES = re.compile(r"第一书记|驻村|工作队|派驻|下派|选派|挂职|扶贫|脱贫|帮扶|党支部书记|村集体")
 
@@ -161,9 +161,24 @@ def place_spans(text: str, backend_places: list[Span]) -> list[Span]:
         if any(a < span.end and span.start < b for a, b in covered):
             continue  # the gazetteer already split this chain into levels
         level = place_level(span.text)
-        if level:
-            out.append(Span(span.start, span.end, "PLACE", span.text, {"level": level}, span.source))
+        # villages and townships the gazetteer neither lists nor finds by its context patterns are
+        # mostly the tagger's guesses (回村, 建制村): keep only its higher-level places
+        if level in ("province", "city", "county"):
+            attrs = {"level": level}
+            full = full_listed_name(span.text)
+            if full and full != span.text:
+                attrs["name"] = full  # 襄城 -> 襄城县
+            out.append(Span(span.start, span.end, "PLACE", span.text, attrs, span.source))
     return out
+
+
+def full_listed_name(name: str) -> str | None:
+    """The one full name the gazetteer lists for a short form, when unambiguous."""
+    from .places import gazetteer
+
+    gaz = gazetteer()
+    names = {gaz.names[node] for node in gaz.lookup(name)}
+    return names.pop() if len(names) == 1 else None
 
 
 def amount_and_date_spans(text: str, published: str | None) -> list[Span]:

@@ -431,8 +431,10 @@ def _num(span: Span) -> float | None:
 
 
 def quoted(doc: Doc, span: Span) -> bool:
-    """“红星村”党组织: a name in quotes is an honour or a nickname, not the subject."""
-    return span.start > 0 and doc.text[span.start - 1] in "“\"'‘「《" and doc.text[span.end : span.end + 1] in "”\"'’」》"
+    """“红星村党组织”: a name inside quotes is an honour or a nickname, not the subject."""
+    sent = doc.sentence_at(span.start)
+    before = doc.text[sent.start if sent else 0 : span.start]
+    return before.count("“") > before.count("”") or before.count("《") > before.count("》")
 
 
 def subject_spans(ctx: Ctx, pos: int) -> list[Span]:
@@ -447,17 +449,20 @@ def subject_spans(ctx: Ctx, pos: int) -> list[Span]:
 
 def subject_before(ctx: Ctx, pos: int, persons_places: dict[str, str], mentions: dict[int, list[Span]] | None = None) -> str | None:
     """The place a statement is about: nearest place or 该村/全县 before ``pos``; else the person's
-    posting place; else the village the story last named (within three sentences)."""
+    posting place; else the village the story last named (within ten sentences)."""
     cands = subject_spans(ctx, pos)
     if cands:
-        best = cands[-1]
+        clause_start = max(ctx.doc.text.rfind(c, ctx.sent.start, pos) for c in "，,；;")
+        in_clause = [s for s in cands if s.start > clause_start]
+        villages = [s for s in cands if s.label == "PLACE" and s.attrs.get("level") == "village"]
+        best = (in_clause or villages or cands)[-1]
         return best.attrs["name"] if best.label == "ANAPHOR" else best.text
     for person in reversed([s for s in ctx.of("PERSON") if s.end <= pos]):
         if person.text in persons_places:
             return persons_places[person.text]
     if mentions is not None:
         doc = ctx.doc
-        for index in range(ctx.sent.index - 1, max(-1, ctx.sent.index - 4), -1):
+        for index in range(ctx.sent.index - 1, max(-1, ctx.sent.index - 11), -1):
             prev = doc.sentences[index]
             if prev.story != ctx.sent.story:
                 break

@@ -2,7 +2,8 @@
 
 A private ``jieba.Tokenizer`` is built once per process and cached; the global jieba instance is
 never touched (other code may use it with other dictionaries) and paddle mode is never enabled.
-Token offsets are in cleaned-text coordinates.
+Token offsets are in cleaned-text coordinates. In ``--entities facts`` mode only the sentences the NER
+backend reads are segmented (``doc.tokens`` is empty for an article without fact cues).
 """
 
 from __future__ import annotations
@@ -75,18 +76,32 @@ def segment(text: str, offset: int = 0, with_pos: bool = False) -> list[Token]:
     return tokens
 
 
+def sentences_to_segment(doc: Doc, entities: str, sentences_for_ner) -> list[int]:
+    """Every sentence in 'all' mode; in 'facts' mode only those the NER backend will read.
+
+    Facts mode is the cheap mode: an article without fact cues gets no NER, and then no
+    segmentation either (segmenting was the largest cost left for such articles).
+    """
+    if entities == "facts":
+        return sentences_for_ner(doc, "facts")
+    return list(range(len(doc.sentences)))
+
+
 @register_stage(
     "tokens",
     requires=["text", "sentences"],
     provides=["tokens"],
     description="jieba segmentation with the domain user dictionary",
 )
-def tokens_stage(token_pos: bool = False, **_settings):
+def tokens_stage(token_pos: bool = False, entities: str = "all", **_settings):
+    from .entities import sentences_for_ner
+
     get_tokenizer()  # load once, when the pipeline is built
 
     def run(doc: Doc) -> None:
         doc.tokens = []
-        for sentence in doc.sentences:
+        for index in sentences_to_segment(doc, entities, sentences_for_ner):
+            sentence = doc.sentences[index]
             doc.tokens.extend(segment(doc.text[sentence.start : sentence.end], sentence.start, token_pos))
 
     return run
