@@ -129,7 +129,7 @@ def nearest_place_before(ctx: Ctx, pos: int, levels=("village", "township", "cou
 
 def person_after(ctx: Ctx, pos: int) -> Span | None:
     for span in ctx.of("PERSON"):
-        if span.start in (pos, pos + 1) and not ctx.between(pos, span.start).strip("  \t"):
+        if span.start in (pos, pos + 1) and not ctx.between(pos, span.start).strip():
             return span
     return None
 
