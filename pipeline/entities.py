@@ -26,7 +26,13 @@ FACT_CUES = re.compile(r"第一书记|驻村|工作队|派驻|下派|选派|挂�
 _ORG_SUFFIXES = alternation(patterns()["org_suffixes"])
 # an organisation named after a place: [PLACE or 该县/本县/县][委|政府]?[suffix] -> 襄城县交通局, 该县人民法院, 县委组织部
 ORG_AFTER_PLACE = re.compile(r"(?:委|政府)?(?:" + _ORG_SUFFIXES + r")")
-BARE_LEVEL_ORG = re.compile(r"(?<![\u4e00-\u9fff])(?:该|本)?(?:省|市|县|区|镇|乡)(?:委|政府)?(?:" + _ORG_SUFFIXES + r")|(?:该|本)(?:省|市|县|区|镇|乡)(?:委|政府)?(?:" + _ORG_SUFFIXES + r")")
+BARE_LEVEL_ORG = re.compile(
+    r"(?:(?<![\u4e00-\u9fff])|(?<=[由从在向和与及被经到联]))(?:该|本)?(?:省|市|县|区|镇|乡)(?:委|政府)?(?:"
+    + _ORG_SUFFIXES
+    + r")|(?:该|本)(?:省|市|县|区|镇|乡)(?:委|政府)?(?:"
+    + _ORG_SUFFIXES
+    + r")"
+)
 
 
 def strip_title(name: str) -> str:
@@ -172,6 +178,14 @@ def place_spans(text: str, backend_places: list[Span]) -> list[Span]:
     return out
 
 
+def trim_role_after_place(role: Span, places: list[Span], text: str) -> Span:
+    """石桥村党支部书记: the role word 村党支部书记 overlaps the village; it is 党支部书记."""
+    for place in places:
+        if place.start < role.start < place.end < role.end:
+            return Span(place.end, role.end, "ROLE", text[place.end : role.end], dict(role.attrs), role.source)
+    return role
+
+
 def full_listed_name(name: str) -> str | None:
     """The one full name the gazetteer lists for a short form, when unambiguous."""
     from .places import gazetteer
@@ -255,6 +269,7 @@ def find_entities(doc: Doc, backend, mode: str = "all") -> list[Span]:
     persons += role_anchored_persons(text, roles_found, by_label["PERSON"])
     spans = roles_found + persons
     places = place_spans(text, by_label["PLACE"])
+    spans = [trim_role_after_place(s, places, text) if s.label == "ROLE" else s for s in spans]
     spans += org_spans(text, by_label["ORG"], places) + places
     spans += amount_and_date_spans(text, doc.published)
     spans = drop_quoted_pattern_places(text, [s for s in spans if s.end > s.start])

@@ -140,6 +140,8 @@ class Manifest(BaseModel):
     inputs: list[str]
     counts: dict[str, int]
     timings: dict[str, float]
+    articles: dict[str, int] = Field(default_factory=dict, description="processed, failed, chars, chunks, resumed_chunks")
+    graph: str | None = Field(None, description="built | skipped (reason) | failed (reason)")
 
 
 class ExtractionResult(_Row):
