@@ -20,7 +20,13 @@ $(STAMP): pyproject.toml requirements.lock constraints/build.txt
 run: install
 	$(VENV)/bin/zhucun run corpus --meta corpus/meta.csv --out outputs
 
-test: install
+# headless Chromium for the report's browser tests (Debian packages; CI runs as root)
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null; \
+	fi
+
+test: install browser
 	$(VENV)/bin/ruff check pipeline tests bench
 	$(PY) -m pytest -q -p no:cacheprovider
 

@@ -32,9 +32,21 @@ RUN_FILE = "run.json"
 PARQUET_BATCH_ROWS = 20_000
 
 
+# line separators JSON allows raw inside strings but str.splitlines() (and many JSONL readers) split on
+_LINE_BREAKING = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_LINE_BREAKING_TABLE = str.maketrans(_LINE_BREAKING)
+
+
 def row_line(row: BaseModel) -> str:
-    """One table row as a JSON line: UTF-8 text, keys in model field order."""
-    return json.dumps(row.model_dump(mode="json"), ensure_ascii=False, separators=(", ", ": ")) + "\n"
+    """One table row as a JSON line: UTF-8 text, keys in model field order.
+
+    The only raw line break is the final ``\\n``: U+0085/U+2028/U+2029 are written as JSON escapes, so that a
+    reader splitting on any Unicode line break still sees one row per line.
+    """
+    line = json.dumps(row.model_dump(mode="json"), ensure_ascii=False, separators=(", ", ": "))
+    if not line.isascii():
+        line = line.translate(_LINE_BREAKING_TABLE)
+    return line + "\n"
 
 
 def write_atomic(path: Path, text: str) -> None:

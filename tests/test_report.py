@@ -186,9 +186,8 @@ def test_search_filters_the_postings_table(browser, seeds_report):
     header.click()
     names = [r.find_element(By.CSS_SELECTOR, "td").text for r in
              driver.find_elements(By.CSS_SELECTOR, "#postings-data tbody tr")]
-    assert names == sorted(names, key=lambda n: driver.execute_script(
-        "return arguments[0]", n)) or len(names) > 1  # order checked in the browser's collation below
-    ordered = driver.execute_script(
+    assert len(names) > 1
+    ordered = driver.execute_script(  # the page sorts with the browser's Chinese collation
         "const n=arguments[0];return n.slice().sort((a,b)=>a.localeCompare(b,'zh')).join('|')===n.join('|')", names)
     assert ordered
     Select(driver.find_element(By.ID, "postings-filter-province")).select_by_index(0)
@@ -235,7 +234,7 @@ def test_evidence_link_opens_the_article_with_the_evidence_marked(browser, seeds
     target = driver.find_element(By.ID, f"ev-{ev}")
     assert target.is_displayed()
     marked = driver.find_elements(By.CSS_SELECTOR, "mark.ev.target")
-    assert marked and "".join(m.text for m in marked).replace("\n", "") in evidence_text.replace("\n", "") + "\n"
+    assert marked and "".join("".join(m.text for m in marked).split()) == "".join(evidence_text.split())
     assert "李勇" in "".join(m.text for m in marked)
     people = driver.find_elements(By.CSS_SELECTOR, "#article-text mark.ent-PERSON")
     assert any(p.text == "李勇" for p in people)
