@@ -21,11 +21,13 @@ Python (one LAC batch) is only stopped when it returns.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import importlib
 import importlib.metadata
 import json
 import os
 import platform
+import re
 import signal
 import sys
 import threading
@@ -224,6 +226,35 @@ def _error_line(article_id: str, stage: str, reason: str, source: str | None) ->
     return outputs.row_line(ErrorRow(article_id=article_id, stage=stage, reason=reason, source=source))
 
 
+SURROGATE = re.compile("[\ud800-\udfff]")
+RAW_LABELS = ("id", "title", "date", "url", "encoding", "source", "error")
+
+
+def writable(value: str | None) -> str | None:
+    """``value`` with unpaired surrogates (invalid JSON strings, file names with undecodable bytes)
+    spelled as ASCII escapes (``\\udcff``), so that every row can be written as UTF-8 and Parquet."""
+    if value is None or not SURROGATE.search(value):
+        return value
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _writable_labels(raw):
+    """The article with writable id, title, source, ... (its text is checked, never changed)."""
+    changed = {name: writable(getattr(raw, name)) for name in RAW_LABELS}
+    if all(changed[name] is getattr(raw, name) for name in RAW_LABELS):
+        return raw
+    return dataclasses.replace(raw, **changed)
+
+
+def invalid_unicode(text: str) -> str | None:
+    """Why ``text`` is not valid Unicode (it holds an unpaired surrogate), or None."""
+    m = SURROGATE.search(text)
+    if m is None:
+        return None
+    return (f"invalid Unicode: unpaired surrogate U+{ord(m.group(0)):04X} at character {m.start():,} "
+            "(the text cannot be written as UTF-8)")
+
+
 def process_article(raw, settings: RunSettings, pipeline, meta) -> tuple[dict[str, list[str]], bool]:
     """Rows of one article (serialised) and whether it was processed."""
     from .core import StageError
@@ -232,6 +263,7 @@ def process_article(raw, settings: RunSettings, pipeline, meta) -> tuple[dict[st
     from .results import doc_to_result
 
     lines: dict[str, list[str]] = {}
+    raw = _writable_labels(raw)
     source = raw.source
 
     def fail(stage: str, reason: str):
@@ -240,6 +272,9 @@ def process_article(raw, settings: RunSettings, pipeline, meta) -> tuple[dict[st
     if raw.error:
         return fail(READ_STAGE, raw.error)
     text = raw.text or ""  # the reader has already rejected missing text and text without Chinese
+    bad_unicode = invalid_unicode(text)
+    if bad_unicode:
+        return fail(READ_STAGE, bad_unicode)
     if len(text) > settings.max_chars:
         return fail(BUDGET_STAGE, f"article has {len(text):,} characters, more than max_chars={settings.max_chars:,}")
     doc = None
@@ -287,8 +322,8 @@ def process_chunk(index: int, raws: list, settings: RunSettings) -> dict[str, An
     checkpoint = {
         "chunk": index,
         "n": len(raws),
-        "first_id": raws[0].id if raws else None,
-        "last_id": raws[-1].id if raws else None,
+        "first_id": writable(raws[0].id) if raws else None,
+        "last_id": writable(raws[-1].id) if raws else None,
         "articles": processed,
         "failed": failed,
         "chars": sum(len(r.text or "") for r in raws),
@@ -588,7 +623,7 @@ def run(
             n_chunks = index + 1
             if index in done:
                 checkpoint = outputs.read_checkpoint(out, index)
-                if checkpoint["first_id"] != raws[0].id or checkpoint["n"] != len(raws):
+                if checkpoint["first_id"] != writable(raws[0].id) or checkpoint["n"] != len(raws):
                     raise RunError(f"cannot resume: chunk {index} of {out} was made from other input")
                 summary.resumed_chunks += 1
                 absorb(checkpoint)

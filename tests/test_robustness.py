@@ -191,3 +191,26 @@ def test_process_article_never_raises_on_any_text(text, title, date):
     for table_lines in lines.values():
         for line in table_lines:
             line.encode("utf-8")  # every row can be written as UTF-8
+
+
+def test_file_names_with_undecodable_bytes_and_surrogate_ids_are_written(tmp_path):
+    """A file name that is not UTF-8 (surrogate-escaped by Python) and a JSON id with a lone surrogate."""
+    import os
+
+    import pyarrow.parquet as pq
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    bad_name = os.fsdecode(b"bad\xff\xfename.txt")
+    (docs / bad_name).write_text(GOOD, encoding="utf-8")
+    records = tmp_path / "records.jsonl"
+    records.write_text(json.dumps({"id": "x\ud800", "text": GOOD}) + "\n"
+                       + json.dumps({"id": "y", "text": "\ud83d" + GOOD}) + "\n", encoding="ascii")
+    summary = run([str(docs), str(records)], tmp_path / "out", ner="jieba", quiet=True, graph=False)
+    articles = read_jsonl(tmp_path / "out" / "articles.jsonl")
+    errors = read_jsonl(tmp_path / "out" / "errors.jsonl")
+    assert [a["id"] for a in articles] == ["bad\\udcff\\udcfename", "x\\ud800"]
+    assert [(e["article_id"], e["stage"]) for e in errors] == [("y", "read")]
+    assert "unpaired surrogate U+D83D at character 0" in errors[0]["reason"]
+    assert pq.read_table(tmp_path / "out" / "articles.parquet").column("id").to_pylist() == [a["id"] for a in articles]
+    assert summary.articles == 2 and summary.errors == 1
