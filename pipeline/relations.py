@@ -476,7 +476,7 @@ def subject_before(ctx: Ctx, pos: int, persons_places: dict[str, str], mentions:
 def metric_between(doc: Doc, start: int, end: int) -> str | None:
     raw = doc.text[start:end]
     raw = re.split(r"[，,；;：:、]", raw)[-1]
-    raw = re.sub(r"^(?:的|已|共|累计|全年|年均|“|”|\s)+|(?:的|数量|已|都|均|“|”|\s)+$", "", raw)
+    raw = re.sub(r"^(?:的|已|共|累计|全年|年均|“|”|\s)+|(?:的|数量|已|都|(?<![人户])均|将|会|也|“|”|\s)+$", "", raw)
     raw = raw.replace("“", "").replace("”", "")
     return raw or None
 
@@ -595,6 +595,8 @@ def increase_by_changes(ctx: Ctx, pp: dict[str, str], used: set[int]) -> list[di
             continue
         metric_words = doc.text[after_verb : amount.start].strip("了约近达")
         before_words = metric_between(doc, max(ctx.sent.start, m.start() - 10), m.start()) or ""
+        if before_words.endswith(("人均", "户均")):
+            metric_words = before_words[-2:] + m.group(0) + metric_words  # 农民人均增收 -> 人均增收
         metric = metric_words or before_words or m.group(0)
         used.add(amount.start)
         out.append(change_row(subject, metric, None, None, _num(amount), amount.attrs.get("unit"), None, None, (m.start(), amount.end), 0.7, amount))
