@@ -85,22 +85,23 @@ def name_after(text: str, pos: int, backend_persons: dict[int, Span]) -> tuple[i
     if not given or not CJK.match(given[0]) or given[0] in stop:
         return None
     length = surname_len + (1 if len(given) < 2 or not CJK.match(given[1]) or given[1] in stop else 2)
+    if length == surname_len + 2 and word_freq(text[pos + length - 1 : pos + length + 1]) >= 200:
+        length -= 1  # 姜镇立刻带着: the last character starts a word (立刻), the name is 姜镇
     name = text[pos : pos + length]
     if NOT_NAME_END.search(name) or NOT_NAME_PART.search(name) or common_word_prefix(name):
         return None
     return pos, pos + length
 
 
-def common_word_prefix(name: str) -> bool:
-    """全部轮训 / 广泛听取: the 'name' starts with an ordinary word of the segmenter's dictionary."""
+def word_freq(word: str) -> int:
     from .tokens import get_tokenizer
 
-    tokenizer = get_tokenizer()
-    freq = getattr(tokenizer, "FREQ", {})
-    for word in (name, name[:2], name[:3]):
-        if len(word) >= 2 and freq.get(word, 0) >= 200:
-            return True
-    return False
+    return getattr(get_tokenizer(), "FREQ", {}).get(word, 0)
+
+
+def common_word_prefix(name: str) -> bool:
+    """全部轮训 / 广泛听取 / 连线交流: the 'name' starts with an ordinary word of the segmenter's dictionary."""
+    return any(len(word) >= 2 and word_freq(word) >= 100 for word in (name, name[:2], name[:3]))
 
 
 def _two_char_surnames() -> frozenset[str]:
@@ -180,10 +181,13 @@ def place_spans(text: str, backend_places: list[Span]) -> list[Span]:
 
 def trim_role_after_place(role: Span, places: list[Span], text: str) -> Span:
     """石桥村党支部书记: the role word 村党支部书记 overlaps the village; it is 党支部书记."""
+    from .lexicon import roles as role_words
+
+    known = set(role_words()["posting"]) | set(role_words()["official"])
     for place in places:
-        if place.start < role.start < place.end < role.end:
+        if place.start < role.start < place.end < role.end and text[place.end : role.end] in known:
             return Span(place.end, role.end, "ROLE", text[place.end : role.end], dict(role.attrs), role.source)
-    return role
+    return role  # 滁州市委书记: the title is 市委书记 of 滁州市
 
 
 def full_listed_name(name: str) -> str | None:

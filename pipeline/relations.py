@@ -279,14 +279,29 @@ def postings_for_role(ctx: Ctx, role: Span) -> list[dict]:
             "_span": (start_pos, end_pos),
             "_sent": ctx.sent.index,
         }
-        if first_person or re.search(r"(来到|到任|赴任|进驻|派驻到|下派到|选派到)", doc.text[ctx.sent.start : role.start]):
-            # 今年6月，我来到…韩堂村担任…第一书记: the clause's date is when the posting began
-            if chain and re.search(r"(来到|到任|赴任|进驻|派驻到|下派到|选派到)$", doc.text[ctx.sent.start : chain[0].start]):
-                row["start"] = clause_date(ctx, chain[0].start)
-            if first_person and org is None:
-                row["org"] = first_person_org(ctx, chain)
+        row["start"] = posting_start(ctx, chain, role)
+        if first_person and org is None:
+            row["org"] = first_person_org(ctx, chain)
         out.append(row)
     return out
+
+
+ARRIVAL_BEFORE_CHAIN = re.compile(r"(?:来到|到任|赴任|进驻|前往|到|赴|担任|出任|派驻到|下派到|选派到)$")
+
+
+def posting_start(ctx: Ctx, chain: list[Span], role: Span) -> str | None:
+    """今年6月，我来到…韩堂村担任第一书记 / 去年8月她担任嘎旦村驻村第一书记: the clause's date is when
+    the posting began — only when an arrival or appointment verb leads into the place and role, so a
+    dated scene (7月20日，…第一书记铁星就来到村东头) does not become a start."""
+    if not chain:
+        return None
+    lead = ctx.doc.text[ctx.sent.start : chain[0].start]
+    tail = ctx.doc.text[chain[-1].end : role.start]
+    if not ARRIVAL_BEFORE_CHAIN.search(lead):
+        return None
+    if len(tail) > 8 or re.search(r"[，,。；]", tail):
+        return None
+    return clause_date(ctx, chain[0].start)
 
 
 def first_person_org(ctx: Ctx, chain: list[Span]) -> str | None:
@@ -409,7 +424,11 @@ def role_rows(doc: Doc, mentions: dict[int, list[Span]]) -> list[dict]:
 
 def where_before(ctx: Ctx, pos: int, role: Span) -> str | None:
     """The place or organisation a title belongs to: the nearest one just before it."""
-    candidates = [s for s in ctx.spans if s.label in ("PLACE", "ORG", "ANAPHOR") and s.end <= role.start and role.start - s.end <= 8]
+    candidates = [
+        s
+        for s in ctx.spans
+        if s.label in ("PLACE", "ORG", "ANAPHOR") and s.start < role.start and s.end <= role.start + 1 and role.start - s.end <= 8
+    ]
     if not candidates:
         return None
     best = max(candidates, key=lambda s: (s.end, s.end - s.start))

@@ -260,3 +260,26 @@ def test_dask_engine_without_dask_is_a_clear_error(mixed_inputs, tmp_path, monke
                              "--engine", "dask"], capsys)
     assert code == 2
     assert "dask" in err and "not installed" in err and "Traceback" not in err
+
+
+def test_facts_mode_segments_only_where_it_runs_ner_and_keeps_the_facts():
+    from pipeline.api import build_pipeline
+    from pipeline.doc import RawArticle
+    from pipeline.readers import make_doc
+    from pipeline.results import doc_to_result
+
+    def extract(text: str, mode: str):
+        doc = make_doc(RawArticle(id="a", text=text), None)
+        build_pipeline("jieba", mode)(doc)
+        return doc, doc_to_result(doc).model_dump_json()
+
+    # an article with fact cues (第一书记, 村集体): segmented and tagged in full, same rows as 'all' mode
+    facts_doc, facts_rows = extract(GOOD_A, "facts")
+    all_doc, all_rows = extract(GOOD_A, "all")
+    assert facts_doc.tokens == all_doc.tokens and len(facts_doc.sentences) == 2
+    assert {facts_doc.sentence_at(t.start).start for t in facts_doc.tokens} == {s.start for s in facts_doc.sentences}
+    assert facts_rows == all_rows and '"postings":[{' in facts_rows
+    # an article without fact cues: no segmentation (and no NER) in 'facts' mode, full segmentation in 'all'
+    no_cue_doc, _ = extract(GOOD_B, "facts")
+    assert no_cue_doc.tokens == [] and no_cue_doc.sentences
+    assert extract(GOOD_B, "all")[0].tokens
