@@ -506,6 +506,31 @@ FROM_TO_VERB = re.compile(
 )
 
 
+def amount_run(ctx: Ctx, spans: list[Span], cursor: int, limit: int | None) -> tuple[list[Span], str | None, int]:
+    """Adjacent amounts from ``cursor`` (40户123人), allowing a date and a few words before the first
+    (从当初的40户, 从2017年度的零收入). Returns the amounts, the year of that date, and the end."""
+    text = ctx.doc.text
+    found: list[Span] = []
+    year = None
+    for span in spans:
+        if span.start < cursor:
+            continue
+        gap = text[cursor : span.start]
+        date = next((d for d in ctx.of("DATE") if cursor <= d.start and d.end <= span.start), None)
+        if date is not None:
+            year = str(date.attrs.get("value") or "")[:4] or None
+            gap = text[cursor : date.start] + text[date.end : span.start]
+        if found and not re.fullmatch(r"[,，、]?", gap):
+            break
+        if len(gap) > 6 or re.search(r"[。；,，]", gap):
+            break
+        found.append(span)
+        cursor = span.end
+        if limit is not None and len(found) == limit:
+            break
+    return found, year, cursor
+
+
 def from_to_changes(ctx: Ctx, pp: dict[str, str], mentions: dict[int, list[Span]]) -> list[dict]:
     doc = ctx.doc
     out = []
@@ -513,45 +538,13 @@ def from_to_changes(ctx: Ctx, pp: dict[str, str], mentions: dict[int, list[Span]
     text = doc.text
     for m in re.finditer(r"[由从]", text[ctx.sent.start : ctx.sent.end]):
         pos = ctx.sent.start + m.start()
-        before_amounts = []
-        cursor = pos + 1
-        before_time = None
-        for span in spans:
-            if span.start < cursor:
-                continue
-            gap = text[cursor : span.start]
-            date = next((d for d in ctx.of("DATE") if cursor <= d.start and d.end <= span.start), None)
-            if date is not None:
-                before_time = str(date.attrs.get("value") or "")[:4] or None
-                gap = text[cursor : date.start] + text[date.end : span.start]
-            if before_amounts and not re.fullmatch(r"[,，、]?", gap):
-                break
-            if len(gap) > 6 or re.search(r"[。；,，]", gap):
-                break
-            before_amounts.append(span)
-            cursor = span.end
+        before_amounts, before_time, cursor = amount_run(ctx, spans, pos + 1, None)
         if not before_amounts:
             continue
         verb = FROM_TO_VERB.match(text, cursor)
         if not verb:
             continue
-        cursor = verb.end()
-        after_amounts = []
-        after_time = None
-        for span in spans:
-            if span.start < cursor:
-                continue
-            gap = text[cursor : span.start]
-            date = next((d for d in ctx.of("DATE") if cursor <= d.start and d.end <= span.start), None)
-            if date is not None:
-                after_time = str(date.attrs.get("value") or "")[:4] or None
-                gap = text[cursor : date.start] + text[date.end : span.start]
-            if len(gap) > 6 or re.search(r"[。；，,]", gap):
-                break
-            after_amounts.append(span)
-            cursor = span.end
-            if len(after_amounts) == len(before_amounts):
-                break
+        after_amounts, after_time, _ = amount_run(ctx, spans, verb.end(), len(before_amounts))
         if not after_amounts:
             continue
         subject = subject_before(ctx, pos, pp, mentions)
