@@ -65,6 +65,11 @@ class _Line:
 
     def tidy(self) -> None:
         """Strip the ends and collapse inner space runs to one space (the first one is kept)."""
+        if " " not in self.chars:
+            return
+        text = self.text
+        if "  " not in text and text[0] != " " and text[-1] != " ":
+            return
         keep = []
         prev_space = True
         for c in self.chars:
@@ -77,25 +82,34 @@ class _Line:
             self.idx.pop()
 
 
+_LINE_BREAK = re.compile("\r\n|[\r" + "".join(sorted(LINE_BREAKS)) + "]")
+_DROPPED = re.compile("[" + "".join(sorted(ZERO_WIDTH)) + "\x00-\x08\x0e-\x1f]")
+_ANY_SPACE = re.compile(r"\s")
+
+
+def _line_of(original: str, start: int, end: int, newline: int | None) -> _Line:
+    """The characters of ``original[start:end]`` (no line break inside) with their original indexes."""
+    segment = original[start:end]
+    idx = list(range(start, end))
+    if _DROPPED.search(segment):
+        kept = [k for k, c in enumerate(segment) if not _DROPPED.match(c)]
+        segment = "".join(segment[k] for k in kept)
+        idx = [start + k for k in kept]
+    line = _Line(list(_ANY_SPACE.sub(" ", segment)), idx, newline)
+    line.tidy()
+    return line
+
+
 def _normalised_lines(original: str) -> list[_Line]:
-    """Split into lines with CR/CRLF unified, odd spaces made plain, zero-width and control chars dropped."""
-    lines = [_Line()]
-    i, n = 0, len(original)
-    while i < n:
-        c = original[i]
-        if c == "\r" or c in LINE_BREAKS:
-            if c == "\r" and i + 1 < n and original[i + 1] == "\n":
-                i += 1  # map the break to the "\n" of CRLF
-            lines[-1].newline = i
-            lines.append(_Line())
-        elif c in ZERO_WIDTH or (ord(c) < 32 and c != "\t"):
-            pass
-        else:
-            lines[-1].chars.append(" " if c.isspace() else c)
-            lines[-1].idx.append(i)
-        i += 1
-    for line in lines:
-        line.tidy()
+    """Split into lines with CR/CRLF unified, odd spaces made plain, zero-width and control chars dropped.
+
+    A line's ``newline`` is the original index of the break that ends it (the "\n" of a CRLF)."""
+    lines = []
+    start = 0
+    for m in _LINE_BREAK.finditer(original):
+        lines.append(_line_of(original, start, m.start(), m.end() - 1))
+        start = m.end()
+    lines.append(_line_of(original, start, len(original), None))
     return lines
 
 
@@ -113,8 +127,8 @@ def load_boilerplate(path: str | Path = BOILERPLATE_FILE) -> tuple[re.Pattern, .
 
 
 def _remove_boilerplate(line: _Line, patterns: tuple[re.Pattern, ...]) -> None:
+    text = line.text
     for pattern in patterns:
-        text = line.text
         if not text:
             return
         spans = [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
@@ -125,6 +139,7 @@ def _remove_boilerplate(line: _Line, patterns: tuple[re.Pattern, ...]) -> None:
                     keep[k] = False
             line.keep(keep)
             line.tidy()
+            text = line.text
 
 
 # ---------------------------------------------------------------------------------------------

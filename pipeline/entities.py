@@ -9,6 +9,7 @@ role words, gazetteer places split into admin levels, role-anchored names
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from .core import register_stage
@@ -20,8 +21,19 @@ NAME_CHARS = re.compile(r"^[\u4e00-\u9fff]{2,4}$|^[\u4e00-\u9fff]{1,6}·[\u4e00-
 # a name never ends in these: they are titles, kinship words or place suffixes glued by the tagger
 NOT_NAME_END = re.compile(r"(书记|主任|部长|县长|镇长|乡长|村长|局长|院长|队长|支书|记者|老师|同志|嫂子?|大姐|大哥|阿婆|阿公|大爷|大妈|大娘|奶奶|爷爷|阿姨|婆婆|[村镇乡县市省区家])$")
 NOT_NAME_PART = re.compile(r"书记|主任|部长|记者|干部|群众|村民|党员|贫困|脱贫|扶贫|驻村|第一|总书记|[村委届年月日]")
-# words that open a fact-bearing article: only there does facts mode run the expensive NER
-FACT_CUES = re.compile(r"第一书记|驻村|工作队|派驻|下派|选派|挂职|扶贫|脱贫|帮扶|党支部书记|村集体")
+# words of an article that may report a posting: facts mode runs the expensive NER on all of its
+# sentences (a posting's person, org and place, and the full names that 吕书记 refers to, can be anywhere)
+FACT_CUES = re.compile(r"第一书记|驻村|工作队|派驻|下派|选派|挂职|党支部书记|村集体")
+# words of the change rules (pipeline/relations.py): in any other article facts mode runs the NER on the
+# sentences where a change rule can fire (a cue and an amount), so that a change whose subject only the
+# NER finds (昆山, 大兴安岭) is kept
+CHANGE_CUES = re.compile(
+    alternation(
+        patterns()["increase_verbs"] + patterns()["decrease_verbs"] + patterns()["increase_by_verbs"]
+        + patterns()["income_metrics"] + ["突破"]
+    )
+)
+ZERO_CUES = re.compile(alternation(patterns()["zero_verbs"]))  # 贫困户清零: a change without an amount
 
 _ORG_SUFFIXES = alternation(patterns()["org_suffixes"])
 # an organisation named after a place: [PLACE or 该县/本县/县][委|政府]?[suffix] -> 襄城县交通局, 该县人民法院, 县委组织部
@@ -158,10 +170,12 @@ def org_spans(text: str, backend_orgs: list[Span], places: list[Span]) -> list[S
     return out
 
 
-def place_spans(text: str, backend_places: list[Span]) -> list[Span]:
+def place_spans(text: str, backend_places: list[Span], found: list[Span] | None = None) -> list[Span]:
+    """Gazetteer places (``found``, when already computed) and the backend's higher-level places."""
     from .places import find_places, place_level
 
-    found = find_places(text)
+    if found is None:
+        found = find_places(text)
     covered = [(s.start, s.end) for s in found]
     out = list(found)
     for span in backend_places:
@@ -202,7 +216,8 @@ def full_listed_name(name: str) -> str | None:
 def amount_and_date_spans(text: str, published: str | None) -> list[Span]:
     from .normalize import find_dates, find_money, find_quantities
 
-    spans = find_money(text) + find_quantities(text)
+    money = find_money(text)
+    spans = money + find_quantities(text, money)
     # 清零/归零 is a verb, not an amount
     spans = [s for s in spans if not (s.text.startswith("零") and s.start > 0 and text[s.start - 1] in "清归")]
     return spans + find_dates(text, published)
@@ -256,15 +271,65 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
     return sorted(final, key=lambda s: (s.start, s.end, s.label))
 
 
-def sentences_for_ner(doc: Doc, mode: str) -> list[int]:
+CHANGE_WINDOW = 12  # characters between a change cue and its amount in every change rule (增收…, 由A…增加到B)
+SUBJECT_LEVELS = ("village", "township", "county", "city")  # the levels a change subject can have
+ANAPHOR_PLACE = re.compile(r"(?:该|本|全|此)(?:县|区|市|镇|乡|村|省)")
+CLAUSE_END = re.compile(r"[，,；;：:]")
+
+
+def sentences_for_ner(doc: Doc, mode: str, amounts: list[Span] | None = None, places: list[Span] | None = None) -> list[int]:
+    """Indexes of the sentences the NER backend reads.
+
+    All of them in 'all' mode and in articles with posting cues. Otherwise ('facts' mode) only those
+    with a role word (a role row needs the name beside it) and those where a change rule can fire and
+    needs the NER for its subject: a zero cue, or a change cue with an amount at most ``CHANGE_WINDOW``
+    characters before or after it, and no place the rules can take as the subject (a gazetteer
+    ``places`` span, 该县/全村) earlier in the cue's clause. ``amounts`` (the MONEY/QUANTITY spans) and
+    ``places`` may be None when not known yet: then any change cue will do.
+    """
     if mode == "all" or FACT_CUES.search(doc.text):
         return list(range(len(doc.sentences)))
-    return []
+    text = doc.text
+    role_words = role_regex()
+    starts = sorted(s.start for s in amounts or () if s.label in ("MONEY", "QUANTITY"))
+    ends = sorted(s.end for s in amounts or () if s.label in ("MONEY", "QUANTITY"))
+    subjects = sorted((s.start, s.end) for s in places or () if s.attrs.get("level") in SUBJECT_LEVELS)
+
+    def any_in(positions: list[int], low: int, high: int) -> bool:
+        i = bisect.bisect_left(positions, low)
+        return i < len(positions) and positions[i] <= high
+
+    def subject_in_clause(sent, cue_start: int) -> bool:
+        if places is None:
+            return False
+        clause_start = max([sent.start] + [m.end() for m in CLAUSE_END.finditer(text, sent.start, cue_start)])
+        i = bisect.bisect_left(subjects, (clause_start, clause_start))
+        if i < len(subjects) and subjects[i][1] <= cue_start:
+            return True
+        return ANAPHOR_PLACE.search(text, clause_start, cue_start) is not None
+
+    def needs_ner(sent) -> bool:
+        if ZERO_CUES.search(text, sent.start, sent.end) or role_words.search(text, sent.start, sent.end):
+            return True
+        for m in CHANGE_CUES.finditer(text, sent.start, sent.end):
+            near_amount = amounts is None or any_in(starts, m.end(), m.end() + CHANGE_WINDOW) or any_in(
+                ends, m.start() - CHANGE_WINDOW, m.start()
+            )
+            if near_amount and not subject_in_clause(sent, m.start()):
+                return True
+        return False
+
+    return [s.index for s in doc.sentences if needs_ner(s)]
 
 
 def find_entities(doc: Doc, backend, mode: str = "all") -> list[Span]:
+    from .places import find_places
+
     text = doc.text
-    proposed = backend_spans(doc, backend, sentences_for_ner(doc, mode)) if backend else []
+    amounts_and_dates = amount_and_date_spans(text, doc.published)
+    listed_places = find_places(text)
+    ner_sentences = sentences_for_ner(doc, mode, amounts_and_dates, listed_places)
+    proposed = backend_spans(doc, backend, ner_sentences) if backend else []
     by_label: dict[str, list[Span]] = {"PERSON": [], "PLACE": [], "ORG": []}
     for span in proposed:
         by_label[span.label].append(span)
@@ -272,10 +337,10 @@ def find_entities(doc: Doc, backend, mode: str = "all") -> list[Span]:
     persons = clean_persons(text, by_label["PERSON"])
     persons += role_anchored_persons(text, roles_found, by_label["PERSON"])
     spans = roles_found + persons
-    places = place_spans(text, by_label["PLACE"])
+    places = place_spans(text, by_label["PLACE"], listed_places)
     spans = [trim_role_after_place(s, places, text) if s.label == "ROLE" else s for s in spans]
     spans += org_spans(text, by_label["ORG"], places) + places
-    spans += amount_and_date_spans(text, doc.published)
+    spans += amounts_and_dates
     spans = drop_quoted_pattern_places(text, [s for s in spans if s.end > s.start])
     # ORG spans must not swallow a posting verb (襄城县交通局驻姜庄乡 -> 襄城县交通局)
     return resolve_overlaps(spans)

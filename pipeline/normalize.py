@@ -54,8 +54,11 @@ _WIDTH = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
 _MAX_DIGITS = 15  # beyond this a float loses the value; such strings are identifiers, not amounts
 
 
+_FULL_WIDTH = re.compile("[０-９．％]")
+
+
 def _width_fold(text: str) -> str:
-    return text.translate(_WIDTH)
+    return text.translate(_WIDTH) if _FULL_WIDTH.search(text) else text
 
 
 def _digits_only(tokens: list[tuple[str, Decimal]]) -> Decimal | None:
@@ -444,15 +447,17 @@ def _quantity_spans(text: str) -> list[Span]:
     return spans
 
 
-def find_quantities(text: str) -> list[Span]:
+def find_quantities(text: str, money: list[Span] | None = None) -> list[Span]:
     """QUANTITY spans (counts and measures with a unit): 40户, 1000余人次, 62.6%, 1.8万户, 十七个, 清零 (0).
 
     Ordinals (第五批), idioms (一村一品, 千家万户), years and dates (no 年/月/日 unit) and money are not quantities.
+    ``money``: the MONEY spans of ``text`` when the caller has them already.
     """
     if not isinstance(text, str) or not text:
         return []
     folded = _width_fold(text)
-    money = find_money(text)
+    if money is None:
+        money = find_money(text)
     spans = [s for s in _drop_overlaps(_quantity_spans(folded)) if not any(_overlaps(s, m) for m in money)]
     for span in spans:
         span.text = text[span.start : span.end]

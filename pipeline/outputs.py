@@ -44,7 +44,7 @@ def row_line(row: BaseModel) -> str:
     reader splitting on any Unicode line break still sees one row per line.
     """
     line = json.dumps(row.model_dump(mode="json"), ensure_ascii=False, separators=(", ", ": "))
-    if not line.isascii():
+    if not line.isascii() and ("\x85" in line or "\u2028" in line or "\u2029" in line):
         line = line.translate(_LINE_BREAKING_TABLE)
     return line + "\n"
 

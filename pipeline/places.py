@@ -355,20 +355,26 @@ def resolve_admin_path(
     given = _components_as_dict(components)
     if not given:
         return None
+    return AdminPath(**dict(_completed_path(tuple(sorted(given.items())), tuple(context or ()))))
+
+
+@lru_cache(maxsize=8192)  # news repeat their places (北京, 中国): the same question comes back often
+def _completed_path(given_items: tuple[tuple[str, str], ...], context: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    given = dict(given_items)
     gaz = gazetteer()
     known = dict(given)
     for level in sorted(given, key=RANK.__getitem__, reverse=True):
         nodes = [n for n in gaz.lookup(given[level]) if gaz.levels[n] == RANK[level] and _node_fits(gaz, n, given)]
         if not nodes:
             continue
-        nodes = _prefer_context(gaz, nodes, context)
+        nodes = _prefer_context(gaz, nodes, list(context) or None)
         paths = [gaz.path(n) for n in nodes]
         for upper in LEVELS[: RANK[level]]:
             values = {p.get(upper) for p in paths}
             if upper not in known and len(values) == 1 and None not in values:
                 known[upper] = values.pop()
         break
-    return AdminPath(**known)
+    return tuple(known.items())
 
 
 def same_place(a: AdminPath, b: AdminPath) -> bool:
@@ -398,25 +404,30 @@ class _Hit:
 def _scan(text: str, gaz: Gazetteer) -> list[_Hit]:
     """Leftmost-longest dictionary hits (full names that can be matched, and short names)."""
     hits: list[_Hit] = []
-    i, n = 0, len(text)
-    while i < n - 1:
+    lengths, by_name, short = gaz.lengths, gaz.by_name, gaz.short
+    n = len(text)
+    # positions where some listed name starts (a dict probe per position, without a Python loop body)
+    starts = [i for i in range(n - 1) if text[i : i + 2] in lengths]
+    end = 0
+    for i in starts:
+        if i < end:
+            continue
         hit = None
-        for length in gaz.lengths.get(text[i : i + 2], ()):
+        for length in lengths[text[i : i + 2]]:
             if i + length > n:
                 continue
             word = text[i : i + length]
-            full = tuple(node for node in gaz.by_name.get(word, ()) if gaz.matchable(node))
+            nodes = by_name.get(word)
+            full = tuple(node for node in nodes if gaz.matchable(node)) if nodes else ()
             if full:
                 hit = _Hit(i, i + length, word, full, "full")
                 break
-            if word in gaz.short:
-                hit = _Hit(i, i + length, word, tuple(gaz.short[word]), "short")
+            if word in short:
+                hit = _Hit(i, i + length, word, tuple(short[word]), "short")
                 break
-        if hit is None:
-            i += 1
-            continue
-        hits.append(hit)
-        i = hit.end
+        if hit is not None:
+            hits.append(hit)
+            end = hit.end
     return hits
 
 

@@ -589,6 +589,11 @@ def change_row(subject, metric, before, after, delta, unit, before_time, after_t
     }
 
 
+# what stands before the verb but is no metric: the comparison (同比, 比2005年, 较上年同期) and adverbs
+# (预计为负增长, 分别增长): 农民人均纯收入同比增长 -> 农民人均纯收入
+COMPARISON_TAIL = re.compile(
+    r"(?:同比|环比|(?:比|较)(?![重例率值])[^，,；;]{0,10}?)?(?:预计为?|分别|均|也|又|再|仍|了|负)*$"
+)
 INCREASE_BY = re.compile(r"(?:" + alternation(patterns()["increase_by_verbs"]) + r")(?!到|至|为)")
 
 
@@ -606,12 +611,15 @@ def increase_by_changes(ctx: Ctx, pp: dict[str, str], used: set[int]) -> list[di
         if subject is None:
             continue
         metric_words = doc.text[after_verb : amount.start].strip("了约近达")
-        before_words = metric_between(doc, max(ctx.sent.start, m.start() - 10), m.start()) or ""
+        before_words = COMPARISON_TAIL.sub("", metric_between(doc, max(ctx.sent.start, m.start() - 10), m.start()) or "")
         if before_words.endswith(("人均", "户均")):
             metric_words = before_words[-2:] + m.group(0) + metric_words  # 农民人均增收 -> 人均增收
         metric = metric_words or before_words or m.group(0)
+        delta = _num(amount)
+        if delta is not None and doc.text[max(ctx.sent.start, m.start() - 1) : m.start()] == "负":
+            delta = -delta  # 负增长0.3%
         used.add(amount.start)
-        out.append(change_row(subject, metric, None, None, _num(amount), amount.attrs.get("unit"), None, None, (m.start(), amount.end), 0.7, amount))
+        out.append(change_row(subject, metric, None, None, delta, amount.attrs.get("unit"), None, None, (m.start(), amount.end), 0.7, amount))
     return out
 
 

@@ -205,8 +205,9 @@ def warm_up(settings: RunSettings) -> int:
     return os.getpid()
 
 
-def _ready(settings: RunSettings) -> int:
-    time.sleep(0.2)  # long enough for the other workers to take the other _ready tasks
+def _ready(settings: RunSettings, hold: float = 0.2) -> int:
+    # hold the worker, so that the other _ready tasks go to the other workers (or wait for them to load)
+    time.sleep(hold)
     return warm_up(settings)
 
 
@@ -391,14 +392,20 @@ class _LocalEngine:
         else:
             warm_up(settings)
 
-    def _wait_until_workers_are_ready(self, attempts: int = 5) -> None:
-        """Start every worker and let it load its models, so that timings separate loading from work."""
+    def _wait_until_workers_are_ready(self, max_wait: float = 300.0) -> None:
+        """Start every worker and let it load its models, so that timings separate loading from work.
+
+        A worker still loading (its initializer) cannot take a task; one that is ready can take several
+        while it holds each for ``hold`` seconds. So the hold doubles until every worker has answered:
+        then no worker is still loading models when the first chunk is sent.
+        """
         seen: set[int] = set()
-        for _ in range(attempts):
-            futures = [self.pool.submit(_ready, self.settings) for _ in range(self.workers)]
+        hold = 0.2
+        deadline = time.perf_counter() + max_wait
+        while len(seen) < self.workers and time.perf_counter() < deadline:
+            futures = [self.pool.submit(_ready, self.settings, hold) for _ in range(self.workers)]
             seen |= {_pool_result(f) for f in futures}
-            if len(seen) >= self.workers:
-                return
+            hold = min(2 * hold, 5.0)
 
     def map(self, jobs: Iterable[tuple[int, list]]) -> Iterator[dict]:
         if self.pool is None:

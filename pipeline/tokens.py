@@ -2,8 +2,8 @@
 
 A private ``jieba.Tokenizer`` is built once per process and cached; the global jieba instance is
 never touched (other code may use it with other dictionaries) and paddle mode is never enabled.
-Token offsets are in cleaned-text coordinates. In ``--entities facts`` mode only the sentences the NER
-backend reads are segmented (``doc.tokens`` is empty for an article without fact cues).
+Token offsets are in cleaned-text coordinates. In ``--entities facts`` mode only the articles with posting
+cues are segmented (``doc.tokens`` is empty for the others, but for sentences with a zero cue such as 清零).
 """
 
 from __future__ import annotations
@@ -77,13 +77,14 @@ def segment(text: str, offset: int = 0, with_pos: bool = False) -> list[Token]:
 
 
 def sentences_to_segment(doc: Doc, entities: str, sentences_for_ner) -> list[int]:
-    """Every sentence in 'all' mode; in 'facts' mode only those the NER backend will read.
+    """Every sentence in 'all' mode; in 'facts' mode those the NER backend reads whatever the amounts.
 
-    Facts mode is the cheap mode: an article without fact cues gets no NER, and then no
-    segmentation either (segmenting was the largest cost left for such articles).
+    Facts mode is the cheap mode: an article without posting cues gets no NER but on a few sentences,
+    and no segmentation (segmenting was the largest cost left for such articles). No stage reads
+    the tokens: they are there for the API and for looking at an article.
     """
     if entities == "facts":
-        return sentences_for_ner(doc, "facts")
+        return sentences_for_ner(doc, "facts", amounts=[])
     return list(range(len(doc.sentences)))
 
 

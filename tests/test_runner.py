@@ -279,7 +279,15 @@ def test_facts_mode_segments_only_where_it_runs_ner_and_keeps_the_facts():
     assert facts_doc.tokens == all_doc.tokens and len(facts_doc.sentences) == 2
     assert {facts_doc.sentence_at(t.start).start for t in facts_doc.tokens} == {s.start for s in facts_doc.sentences}
     assert facts_rows == all_rows and '"postings":[{' in facts_rows
-    # an article without fact cues: no segmentation (and no NER) in 'facts' mode, full segmentation in 'all'
-    no_cue_doc, _ = extract(GOOD_B, "facts")
-    assert no_cue_doc.tokens == [] and no_cue_doc.sentences
-    assert extract(GOOD_B, "all")[0].tokens
+    # an article without any cue: no segmentation (and no NER) in 'facts' mode, full segmentation in 'all'
+    plain = "记者近日走访了青山县石门乡。这里山清水秀，游客络绎不绝。"
+    no_cue_doc, _ = extract(plain, "facts")
+    assert no_cue_doc.tokens == [] and len(no_cue_doc.sentences) == 2
+    assert extract(plain, "all")[0].tokens
+    # no posting cue, but a role word (乡党委书记) and a change (增收300多万元): the NER reads those
+    # sentences, so that the role and change rows are those of 'all' mode
+    role_doc, role_rows = extract(GOOD_B, "facts")
+    all_b = json.loads(extract(GOOD_B, "all")[1])
+    facts_b = json.loads(role_rows)
+    assert facts_b["roles"] == all_b["roles"] and facts_b["roles"][0]["person"] == "刘敏"
+    assert facts_b["changes"] == all_b["changes"]
