@@ -29,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 
 from . import lexicon
 
@@ -344,7 +345,10 @@ def resolve_places(observations: list[PlaceObservation], index: AdminIndex | Non
 
     # 2. across articles, a partial path takes the unique fuller path in the corpus; an unanchored
     #    one only when that fuller path lies in a county the same article names
-    corpus_paths = {p for p in step1 if anchored(p)}
+    corpus_paths: dict[tuple[int, str], set[Path5]] = defaultdict(set)  # by deepest level and name there
+    for p in step1:
+        if anchored(p):
+            corpus_paths[(deepest(p), p[deepest(p)])].add(p)
     article_counties: dict[str, set[Path5]] = defaultdict(set)
     for o, p in zip(observations, step1, strict=True):
         if p[COUNTY] and p[PROVINCE]:
@@ -364,11 +368,12 @@ def resolve_places(observations: list[PlaceObservation], index: AdminIndex | Non
     return keys, _merge_refs(decisions)
 
 
-def _cross_article(path: Path5, article_id: str, corpus_paths: set[Path5],
+def _cross_article(path: Path5, article_id: str, corpus_paths: dict[tuple[int, str], set[Path5]],
                    article_counties: dict[str, set[Path5]], decisions: list[Decision]) -> tuple[Path5, str | None]:
-    if deepest(path) < 0:
+    level = deepest(path)
+    if level < 0:
         return path, None
-    winner, maximal = _unique_maximal(path, corpus_paths)
+    winner, maximal = _unique_maximal(path, corpus_paths.get((level, path[level]), ()))
     if anchored(path):
         if winner is not None:
             return winner, "compatible_admin_path"
@@ -598,81 +603,147 @@ def _refs(cluster: PersonCluster) -> list[Ref]:
 
 
 def _cluster_key(cluster: PersonCluster) -> str:
-    return "+".join(u.key for u in cluster.units)
+    return _units_key(cluster.units)
+
+
+def _units_key(units: list[PersonUnit]) -> str:
+    """A group's name in decisions: its unit keys, or the first ones and a count for a large group."""
+    if len(units) <= MAX_KEYS_IN_DECISION:
+        return "+".join(u.key for u in units)
+    return "+".join(u.key for u in units[:MAX_KEYS_IN_DECISION]) + f"+{len(units) - MAX_KEYS_IN_DECISION} more"
+
+
+MAX_KEYS_IN_DECISION = 5
+
+
+@dataclass
+class _Group:
+    """A growing cluster of one name, with its anchors kept as sets (not recomputed per comparison)."""
+
+    units: list[PersonUnit]
+    places: set[PlaceKey] = field(default_factory=set)
+    orgs: set[OrgKey] = field(default_factory=set)
+    offices: set[str] = field(default_factory=set)
+
+    def absorb(self, units: list[PersonUnit]) -> None:
+        for u in units:
+            self.units.append(u)
+            self.places |= u.places
+            self.orgs |= u.orgs
+            self.offices |= u.offices
+
+    def anchors(self) -> list[tuple[str, object]]:
+        return ([("place", p) for p in self.places] + [("org", o) for o in self.orgs]
+                + [("office", o) for o in self.offices])
+
+    @property
+    def key(self) -> str:
+        return _units_key(self.units)
+
+    def refs(self) -> list[Ref]:
+        return [r for u in self.units for r in u.refs]
+
+
+def _shared_anchor_rule(a: _Group, b: _Group) -> str | None:
+    if a.places & b.places:
+        return "same_name_same_place"
+    if a.orgs & b.orgs:
+        return "same_name_same_org"
+    if a.offices & b.offices:
+        return "same_name_same_office"
+    return None
+
+
+def _sharing_refs(group: _Group, incoming: _Group) -> list[Ref]:
+    """References of the (first few) units of ``group`` that share an anchor with ``incoming``."""
+    sharing = (u for u in group.units if u.places & incoming.places or u.orgs & incoming.orgs
+               or u.offices & incoming.offices)
+    return [r for u in islice(sharing, MAX_KEYS_IN_DECISION) for r in u.refs]
 
 
 def _resolve_name(name: str, units: list[PersonUnit], decisions: list[Decision]) -> list[PersonCluster]:
-    clusters = [PersonCluster(name, [u]) for u in units]
-    if len(clusters) == 1:
-        return clusters
+    if len(units) == 1:
+        return [PersonCluster(name, list(units))]
 
-    def try_merge(i: int, j: int, rule: str) -> bool:
-        a, b = clusters[i], clusters[j]
-        if not places_form_chain(a.places | b.places):
-            decisions.append(Decision("Person", "apart", "conflicting_places", [_cluster_key(a), _cluster_key(b)],
-                                      _refs(a) + _refs(b), detail=rule))
-            return False
-        decisions.append(Decision("Person", "merge", rule, [_cluster_key(a), _cluster_key(b)], _refs(a) + _refs(b)))
-        clusters[i] = PersonCluster(name, a.units + b.units)
-        del clusters[j]
-        return True
+    # 1. the same place node, or the same dispatching/role unit: each unit (in order) joins the first group
+    #    it shares an anchor with when their places still form one career line; the groups that unit links
+    #    then join too. An index from anchor to groups keeps this linear in the number of units, and each
+    #    decision names the merged unit (or group) and its references, not the whole group.
+    groups: list[_Group | None] = []
+    by_anchor: dict[tuple[str, object], list[int]] = defaultdict(list)
 
-    # 1. the same place node, or the same dispatching/role unit
-    changed = True
-    while changed:
-        changed = False
-        for i in range(len(clusters)):
-            for j in range(i + 1, len(clusters)):
-                a, b = clusters[i], clusters[j]
-                if a.places & b.places:
-                    rule = "same_name_same_place"
-                elif a.orgs & b.orgs:
-                    rule = "same_name_same_org"
-                elif a.offices & b.offices:
-                    rule = "same_name_same_office"
-                else:
-                    continue
-                if places_form_chain(a.places | b.places):
-                    try_merge(i, j, rule)
-                    changed = True
-                    break
-                decisions.append(Decision("Person", "apart", "conflicting_places",
-                                          [_cluster_key(a), _cluster_key(b)], _refs(a) + _refs(b), detail=rule))
-            if changed:
-                break
+    def index(gi: int, anchors: list[tuple[str, object]]) -> None:
+        for anchor in anchors:
+            if gi not in by_anchor[anchor][-1:]:
+                by_anchor[anchor].append(gi)
+
+    for u in units:
+        incoming = _Group([])
+        incoming.absorb([u])
+        candidates = sorted({gi for a in incoming.anchors() for gi in by_anchor.get(a, ()) if groups[gi] is not None})
+        target: int | None = None
+        for gi in candidates:
+            group = groups[gi]
+            rule = _shared_anchor_rule(group, incoming)
+            if rule is None:
+                continue
+            if not places_form_chain(group.places | incoming.places):
+                decisions.append(Decision("Person", "apart", "conflicting_places", [group.key, incoming.key],
+                                          incoming.refs(), detail=rule))
+                continue
+            if target is None:
+                decisions.append(Decision("Person", "merge", rule, [group.key, incoming.key],
+                                          _sharing_refs(group, incoming) + incoming.refs()))
+                group.absorb(incoming.units)
+                target = gi
+                incoming = group
+            else:  # the unit links two groups: the later one joins the first
+                decisions.append(Decision("Person", "merge", rule, [incoming.key, group.key], group.refs()))
+                incoming.absorb(group.units)
+                groups[gi] = None
+        if target is None:
+            groups.append(incoming)
+            target = len(groups) - 1
+        index(target, groups[target].anchors())
+    clusters = [g for g in groups if g is not None]
 
     # 2. one place inside the other (乐业县 ~ 乐业县百坭村), only when each is the other's only candidate
+    placed = [g for g in clusters if g.places]
     changed = True
-    while changed:
+    while changed and len(placed) > 1:
         changed = False
         candidates: dict[int, list[int]] = defaultdict(list)
-        for i in range(len(clusters)):
-            for j in range(len(clusters)):
-                if i != j and _hierarchy_link(clusters[i].places, clusters[j].places) and \
-                        places_form_chain(clusters[i].places | clusters[j].places):
+        for i in range(len(placed)):
+            for j in range(len(placed)):
+                if i != j and _hierarchy_link(placed[i].places, placed[j].places) and \
+                        places_form_chain(placed[i].places | placed[j].places):
                     candidates[i].append(j)
         for i in sorted(candidates):
             j = candidates[i][0] if len(candidates[i]) == 1 else None
             if j is not None and candidates.get(j) == [i]:
-                try_merge(min(i, j), max(i, j), "same_name_compatible_admin_path")
+                first, second = placed[min(i, j)], placed[max(i, j)]
+                decisions.append(Decision("Person", "merge", "same_name_compatible_admin_path",
+                                          [first.key, second.key], first.refs() + second.refs()))
+                first.absorb(second.units)
+                clusters.remove(second)
+                placed.remove(second)
                 changed = True
                 break
         if not changed:
             for i in sorted(k for k, v in candidates.items() if len(v) > 1):
                 decisions.append(Decision("Person", "apart", "ambiguous_compatible_places",
-                                          [_cluster_key(clusters[i])] + [_cluster_key(clusters[k]) for k in candidates[i]],
-                                          _refs(clusters[i])))
+                                          [placed[i].key] + [placed[k].key for k in candidates[i]], placed[i].refs()))
 
     # whatever is left with the same name stays apart; say why (anchorless units only once per name)
-    anchored_clusters = [c for c in clusters if c.places or c.orgs or c.offices]
-    for i, a in enumerate(anchored_clusters):
-        for b in anchored_clusters[i + 1:]:
+    anchored_groups = [g for g in clusters if g.places or g.orgs or g.offices]
+    for i, a in enumerate(anchored_groups):
+        for b in anchored_groups[i + 1:]:
             rule = "same_name_different_place" if (a.places and b.places) else "same_name_different_org"
-            decisions.append(Decision("Person", "apart", rule, [_cluster_key(a), _cluster_key(b)]))
-    loose = [c for c in clusters if not (c.places or c.orgs or c.offices)]
+            decisions.append(Decision("Person", "apart", rule, [a.key, b.key]))
+    loose = [g for g in clusters if not (g.places or g.orgs or g.offices)]
     if loose and len(clusters) > 1:
-        decisions.append(Decision("Person", "apart", "same_name_no_anchor", [_cluster_key(c) for c in loose]))
-    return clusters
+        decisions.append(Decision("Person", "apart", "same_name_no_anchor", [g.key for g in loose]))
+    return [PersonCluster(name, g.units) for g in clusters]
 
 
 def person_identity(cluster: PersonCluster) -> str:
