@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.resolve import (
+    MAX_KEYS_IN_DECISION,
     AdminIndex,
     OrgKey,
     PersonUnit,
@@ -258,3 +259,18 @@ def test_same_title_at_the_same_county_merges_but_another_title_does_not():
     clusters, decisions = resolve_persons([a, b, c])
     assert sorted(len(cl.units) for cl in clusters) == [1, 2]
     assert any(d.rule == "same_name_same_office" for d in decisions)
+
+
+def test_a_name_in_thousands_of_articles_resolves_with_decisions_linear_in_its_mentions():
+    # a leader reported with the same office in 3,000 stories (as in the CCTV transcripts): one person, and
+    # each merge decision names the merged unit, not the whole growing cluster (that was quadratic)
+    office = f"总书记|{place('北京市').key}"
+    units = [PersonUnit(f"a{i:05d}", "某某某", offices={office}, refs=[Ref("roles", i, f"a{i:05d}", "某某某")])
+             for i in range(3000)]
+    loose = [PersonUnit(f"b{i:05d}", "某某某", refs=[Ref("mentions", i, f"b{i:05d}", "某某某")]) for i in range(3000)]
+    clusters, decisions = resolve_persons(units + loose)
+    assert sorted(len(c.units) for c in clusters)[-1] == 3000 and len(clusters) == 3001
+    merges = [d for d in decisions if d.decision == "merge"]
+    assert len(merges) == 2999 and all(d.rule == "same_name_same_office" for d in merges)
+    assert sum(len(d.refs) for d in merges) <= (MAX_KEYS_IN_DECISION + 1) * 2999  # at most 6 units each, not 3,000
+    assert max(len(k) for d in decisions for k in d.keys) < 200
