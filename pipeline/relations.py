@@ -594,7 +594,9 @@ def change_row(subject, metric, before, after, delta, unit, before_time, after_t
 COMPARISON_TAIL = re.compile(
     r"(?:同比|环比|(?:比|较)(?![重例率值])[^，,；;]{0,10}?)?(?:预计为?|分别|均|也|又|再|仍|了|负)*$"
 )
-INCREASE_BY = re.compile(r"(?:" + alternation(patterns()["increase_by_verbs"]) + r")(?!到|至|为)")
+# a verb, not the noun it starts (工业增加值, 增长率, 新的增长点)
+NOT_A_VERB = r"(?![值率点极])"
+INCREASE_BY = re.compile(r"(?:" + alternation(patterns()["increase_by_verbs"]) + r")" + NOT_A_VERB + r"(?!到|至|为)")
 
 
 def increase_by_changes(ctx: Ctx, pp: dict[str, str], used: set[int]) -> list[dict]:
@@ -611,7 +613,10 @@ def increase_by_changes(ctx: Ctx, pp: dict[str, str], used: set[int]) -> list[di
         if subject is None:
             continue
         metric_words = doc.text[after_verb : amount.start].strip("了约近达")
-        before_words = COMPARISON_TAIL.sub("", metric_between(doc, max(ctx.sent.start, m.start() - 10), m.start()) or "")
+        # the metric runs from the subject (when it is close) to the verb: 中部地区|规模以上工业增加值|同比增长
+        subj_span = next(iter(subject_spans(ctx, m.start())[-1:]), None)
+        window = subj_span.end if subj_span is not None and subj_span.end >= m.start() - 20 else m.start() - 10
+        before_words = COMPARISON_TAIL.sub("", metric_between(doc, max(ctx.sent.start, window), m.start()) or "")
         if before_words.endswith(("人均", "户均")):
             metric_words = before_words[-2:] + m.group(0) + metric_words  # 农民人均增收 -> 人均增收
         metric = metric_words or before_words or m.group(0)

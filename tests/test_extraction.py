@@ -162,3 +162,14 @@ def test_two_runs_give_byte_identical_tables(tmp_path):
         outs.append(out)
     for table in ("articles", "mentions", "postings", "roles", "changes", "statistics", "errors"):
         assert (outs[0] / f"{table}.jsonl").read_bytes() == (outs[1] / f"{table}.jsonl").read_bytes(), table
+
+
+def test_change_metrics_are_what_changed_not_the_comparison():
+    # news phrasing (CCTV transcripts): 工业增加值 is a noun, not the verb 增加; 同比 / 比2005年 is the comparison
+    rows = lambda text: [(c.subject, c.metric, c.before, c.after, c.delta, c.unit)  # noqa: E731
+                         for c in extract(text, published="2020-01-01").changes]
+    assert rows("上半年，中部地区规模以上工业增加值同比增长8.4%。") == [("中部地区", "规模以上工业增加值", None, None, 8.4, "%")]
+    assert rows("今年，石门县农民人均纯收入同比增长11%。") == [("石门县", "农民人均纯收入", None, None, 11.0, "%")]
+    assert rows("红星村村集体经济收入增加了5万元。") == [("红星村", "村集体经济收入", None, None, 50000.0, "元")]
+    negative = rows("预计石门县二季度经济负增长0.3%。")
+    assert negative and negative[0][4] == -0.3
