@@ -3,7 +3,7 @@
 A private ``jieba.Tokenizer`` is built once per process and cached; the global jieba instance is
 never touched (other code may use it with other dictionaries) and paddle mode is never enabled.
 Token offsets are in cleaned-text coordinates. In ``--entities facts`` mode only the articles with posting
-cues are segmented (``doc.tokens`` is empty for the others, but for sentences with a zero cue such as 清零).
+cues are segmented in full; of the others, only the sentences with a role word or a zero cue (清零).
 """
 
 from __future__ import annotations
@@ -77,7 +77,8 @@ def segment(text: str, offset: int = 0, with_pos: bool = False) -> list[Token]:
 
 
 def sentences_to_segment(doc: Doc, entities: str, sentences_for_ner) -> list[int]:
-    """Every sentence in 'all' mode; in 'facts' mode those the NER backend reads whatever the amounts.
+    """Every sentence in 'all' mode; in 'facts' mode those the NER backend reads, but for the change
+    sentences (which need the amounts, not found yet).
 
     Facts mode is the cheap mode: an article without posting cues gets no NER but on a few sentences,
     and no segmentation (segmenting was the largest cost left for such articles). No stage reads
