@@ -592,7 +592,7 @@ def change_row(subject, metric, before, after, delta, unit, before_time, after_t
 # what stands before the verb but is no metric: the comparison (同比, 比2005年, 较上年同期) and adverbs
 # (预计为负增长, 分别增长): 农民人均纯收入同比增长 -> 农民人均纯收入
 COMPARISON_TAIL = re.compile(
-    r"(?:同比|环比|(?:比|较)(?![重例率值])[^，,；;]{0,10}?)?(?:预计为?|分别|均|也|又|再|仍|了|负)*$"
+    r"(?:同比|环比|(?:比|较)(?![重例率值])[^，,；;]{0,10}?)?(?:预计为?|分别|(?<![人户])均|也|又|再|仍|了|负)*$"
 )
 # a verb, not the noun it starts (工业增加值, 增长率, 新的增长点)
 NOT_A_VERB = r"(?![值率点极])"

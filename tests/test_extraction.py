@@ -171,5 +171,6 @@ def test_change_metrics_are_what_changed_not_the_comparison():
     assert rows("上半年，中部地区规模以上工业增加值同比增长8.4%。") == [("中部地区", "规模以上工业增加值", None, None, 8.4, "%")]
     assert rows("今年，石门县农民人均纯收入同比增长11%。") == [("石门县", "农民人均纯收入", None, None, 11.0, "%")]
     assert rows("红星村村集体经济收入增加了5万元。") == [("红星村", "村集体经济收入", None, None, 50000.0, "元")]
+    assert rows("今年，红星村农民人均增收3000元。") == [("红星村", "人均增收", None, None, 3000.0, "元")]
     negative = rows("预计石门县二季度经济负增长0.3%。")
     assert negative and negative[0][4] == -0.3
