@@ -13,6 +13,7 @@ import bisect
 import re
 
 from .core import register_stage
+from .coreference import ANAPHOR  # 该县, 全村: a subject the change rules can take
 from .doc import Doc, Span
 from .lexicon import alternation, has_surname, patterns, posting_roles, role_regex, roles
 
@@ -273,7 +274,6 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
 
 CHANGE_WINDOW = 12  # characters between a change cue and its amount in every change rule (增收…, 由A…增加到B)
 SUBJECT_LEVELS = ("village", "township", "county", "city")  # the levels a change subject can have
-ANAPHOR_PLACE = re.compile(r"(?:该|本|全|此)(?:县|区|市|镇|乡|村|省)")
 CLAUSE_END = re.compile(r"[，,；;：:]")
 
 
@@ -306,7 +306,7 @@ def sentences_for_ner(doc: Doc, mode: str, amounts: list[Span] | None = None, pl
         i = bisect.bisect_left(subjects, (clause_start, clause_start))
         if i < len(subjects) and subjects[i][1] <= cue_start:
             return True
-        return ANAPHOR_PLACE.search(text, clause_start, cue_start) is not None
+        return ANAPHOR.search(text, clause_start, cue_start) is not None
 
     def needs_ner(sent) -> bool:
         if ZERO_CUES.search(text, sent.start, sent.end) or role_words.search(text, sent.start, sent.end):

@@ -27,7 +27,6 @@ from .doc import Doc, Sentence, Span
 from .lexicon import alternation, patterns
 
 LEVELS = ("province", "city", "county", "township", "village")
-ANAPHOR_PLACE = re.compile(r"(该|本|全|此)(县|区|市|镇|乡|村|省)")
 # what may stand between a place chain and the role word after it
 CHAIN_TO_ROLE = re.compile(r"^(?:的)?(?:党支部|党总支|党委|党工委|村委会?|村|驻村|派驻|挂职)?(?:驻村|派驻)?$")
 PERSON_LIST_SEP = re.compile(r"^[、和与及,，]$")

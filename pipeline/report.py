@@ -135,11 +135,20 @@ def _fact_label(etype: str, d: dict, graph: nx.MultiDiGraph, u: str, v: str) -> 
     if etype == "HOLDS_ROLE":
         return f"{name_u}: {d.get('title') or ''} @ {name_v}"
     if etype == "CHANGED":
-        return f"{d.get('subject')} {d.get('metric') or ''}: {_num(d.get('before'))} → {_num(d.get('after'))}" \
-               f"{' Δ' + _num(d.get('delta')) if d.get('delta') is not None else ''} {d.get('unit') or ''}"
+        return _change_text(d, with_delta=True)
     if etype == "STATISTIC":
-        return f"{d.get('subject')} {d.get('metric') or ''}: {_num(d.get('value'))} {d.get('unit') or ''}"
+        return _statistic_text(d)
     return f"{etype} {name_v}"
+
+
+def _change_text(d: dict, with_delta: bool) -> str:
+    delta = f" Δ{_num(d.get('delta'))}" if with_delta and d.get("delta") is not None else ""
+    return f"{d.get('subject')} {d.get('metric') or ''}: {_num(d.get('before'))} → {_num(d.get('after'))}{delta} " \
+           f"{d.get('unit') or ''}"
+
+
+def _statistic_text(d: dict) -> str:
+    return f"{d.get('subject')} {d.get('metric') or ''}: {_num(d.get('value'))} {d.get('unit') or ''}"
 
 
 def _num(value) -> str:
@@ -250,9 +259,8 @@ def fact_summary(table: str, r: dict) -> str:
     if table == "roles":
         return f"{r.get('person')}: {r.get('title')} @ {r.get('where') or '?'}"
     if table == "changes":
-        return f"{r.get('subject')} {r.get('metric') or ''}: {_num(r.get('before'))} → {_num(r.get('after'))} " \
-               f"{r.get('unit') or ''}"
-    return f"{r.get('subject')} {r.get('metric') or ''}: {_num(r.get('value'))} {r.get('unit') or ''}"
+        return _change_text(r, with_delta=False)
+    return _statistic_text(r)
 
 
 def admin_tree(postings: list[dict], changes: list[dict], places: dict[int, dict]) -> dict:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import random
 from pathlib import Path
 
 import pytest
+from shared_data import need_shared
 
 from pipeline.clean import clean_text, is_break_duplicate, load_boilerplate, should_join, split_stories
 
@@ -17,12 +17,6 @@ SEEDS = SHARED / "corpus" / "seeds"
 XWLB = SHARED / "corpus" / "xwlb-2012-2026.jsonl.gz"
 
 
-def need_shared(path: Path) -> Path:
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing on CI")
-        pytest.skip(f"real data {path} is absent (tests read ../shared next to the repo)")
-    return path
 
 
 def seed(prefix: str) -> str:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import sys
 import types
 from pathlib import Path
 
 import pytest
+from shared_data import need_shared as _need
 
 from pipeline import cli
 from pipeline.cli import main
@@ -24,11 +24,6 @@ ARTICLE = (
 )
 
 
-def _need(path: Path) -> None:
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing and CI is set")
-        pytest.skip(f"real data not present: {path}")
 
 
 def zhucun(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from itertools import islice
 from pathlib import Path
 
 import pytest
+from shared_data import need_shared as need
 
 from pipeline.api import extract, to_spacy
 from pipeline.evaluate import evaluate
@@ -23,11 +23,6 @@ GOLD = SHARED / "gold" / "seeds.gold.jsonl"
 XWLB = SHARED / "corpus" / "xwlb-2012-2026.jsonl.gz"
 
 
-def need(path: Path) -> None:
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing and CI is set")
-        pytest.skip(f"real data not present: {path} (../shared is absent outside CI)")
 
 
 def rows(path: Path) -> list[dict]:
@@ -66,18 +61,25 @@ def test_seed_facts_carry_the_expected_values(seed_run):
     assert {(40, 3, "户"), (123, 7, "人")} <= hantang  # 40户123人 -> 3户7人 gives two changes
 
 
-def test_every_offset_points_into_the_original_seed_text(seed_run):
-    originals = {p.stem: p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")}
-    checked = 0
+def assert_offsets_point_into(run_dir: Path, originals: dict[str, str]) -> tuple[int, int]:
+    """Every mention and evidence of a run slices its original text; returns (rows, mentions) checked."""
+    checked = mentions = 0
     for table in ("mentions", "postings", "roles", "changes", "statistics"):
-        for row in rows(seed_run / f"{table}.jsonl"):
+        for row in rows(run_dir / f"{table}.jsonl"):
             text = originals[row["article_id"]]
             if table == "mentions":
                 assert text[row["start"] : row["end"]] == row["text"], row
+                mentions += 1
             ev = row.get("evidence")
             if ev:
                 assert text[ev["start"] : ev["end"]] == ev["text"], row
             checked += 1
+    return checked, mentions
+
+
+def test_every_offset_points_into_the_original_seed_text(seed_run):
+    originals = {p.stem: p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")}
+    checked, _ = assert_offsets_point_into(seed_run, originals)
     assert checked > 500
 
 
@@ -94,18 +96,8 @@ def test_offsets_hold_on_200_xwlb_stories(tmp_path):
     src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     out = tmp_path / "out"
     run([str(src)], out, ner="lac", quiet=True, graph=False)
-    originals = {r["id"]: r["text"] for r in records}
-    n = 0
-    for table in ("mentions", "postings", "roles", "changes", "statistics"):
-        for row in rows(out / f"{table}.jsonl"):
-            text = originals[row["article_id"]]
-            if table == "mentions":
-                assert text[row["start"] : row["end"]] == row["text"], row
-                n += 1
-            ev = row.get("evidence")
-            if ev:
-                assert text[ev["start"] : ev["end"]] == ev["text"], row
-    assert n > 1000
+    _, mentions = assert_offsets_point_into(out, {r["id"]: r["text"] for r in records})
+    assert mentions > 1000
     assert len(rows(out / "articles.jsonl")) + len(rows(out / "errors.jsonl")) >= 200
 
 

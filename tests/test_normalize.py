@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import csv
-import os
 import random
 import time
 from pathlib import Path
 
 import pytest
+from shared_data import need_shared
 
 from pipeline.normalize import find_dates, find_money, find_quantities, parse_number
 
@@ -17,11 +17,7 @@ SEEDS = SHARED / "corpus" / "seeds"
 
 
 def _seed_text(stem_prefix: str) -> str:
-    if not SEEDS.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"seed articles missing at {SEEDS}")
-        pytest.skip(f"seed articles not available at {SEEDS} (outside the project machine)")
-    (path,) = sorted(SEEDS.glob(f"{stem_prefix}_*.txt"))
+    (path,) = sorted(need_shared(SEEDS).glob(f"{stem_prefix}_*.txt"))
     return path.read_text(encoding="utf-8")
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from pathlib import Path
 
 import pytest
+from shared_data import need_shared
 
 from pipeline.readers import header_date, iter_articles, load_meta, make_doc, parse_date
 
@@ -18,12 +18,6 @@ META = SHARED / "corpus" / "seeds.meta.csv"
 BODY = "驻村第一书记李勇带领村民发展百香果种植，村集体经济年收入由8000元增加到13万元。"
 
 
-def need_shared(path: Path) -> Path:
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing on CI")
-        pytest.skip(f"real data {path} is absent (tests read ../shared next to the repo)")
-    return path
 
 
 # --------------------------------------------------------------------------------------------- dates

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
+from shared_data import skip_or_fail as _skip_or_fail
 
 from pipeline.report import build_report, embed_json, select_articles
 from pipeline.report_cli import register
@@ -22,10 +22,6 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 
-def _skip_or_fail(reason: str):
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (required under CI)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import json
-import os
 import re
 import signal
 import subprocess
@@ -15,6 +14,7 @@ from itertools import islice
 from pathlib import Path
 
 import pytest
+from shared_data import need_shared as _need_real_data
 
 from pipeline.cli import main
 from pipeline.runner import run
@@ -32,11 +32,6 @@ GOOD_B = "记者近日走访了青山县石门乡。乡党委书记刘敏介绍�
 GOOD_C = "驻村工作队队长李红梅来自市财政局。她带领村民种植花椒，柳树村人均收入增加到1.2万元。"
 
 
-def _need_real_data(path: Path) -> None:
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing and CI is set")
-        pytest.skip(f"real data not present: {path}")
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-import os
 from pathlib import Path
 
 import pytest
+from shared_data import need_shared
 
 from pipeline import core
 from pipeline.clean import clean_stage, split_stories
@@ -21,12 +21,6 @@ SEEDS = SHARED / "corpus" / "seeds"
 XWLB = SHARED / "corpus" / "xwlb-2012-2026.jsonl.gz"
 
 
-def need_shared(path: Path) -> Path:
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing on CI")
-        pytest.skip(f"real data {path} is absent (tests read ../shared next to the repo)")
-    return path
 
 
 def texts(text: str, max_quote: int = 200) -> list[str]:
