@@ -660,12 +660,15 @@ def find_dates(text: str, published: str | None = None) -> list[Span]:
     folded = _width_fold(text)
     pub = _published_parts(published)
     taken: list[Span] = []
+    covered = bytearray(len(text))  # characters already in a date: linear, however many dates a text holds
     for kind, pattern in _DATE_PATTERNS:
         for m in pattern.finditer(folded):
-            if m.end() == m.start() or any(m.start() < s.end and s.start < m.end() for s in taken):
+            start, end = m.span()
+            if end == start or any(covered[start:end]):
                 continue
             attrs = _date_attrs(kind, m, pub)
             if attrs is None:
                 continue
-            taken.append(Span(m.start(), m.end(), "DATE", text[m.start() : m.end()], attrs, "rule"))
+            covered[start:end] = b"\x01" * (end - start)
+            taken.append(Span(start, end, "DATE", text[start:end], attrs, "rule"))
     return sorted(taken, key=lambda s: (s.start, s.end))

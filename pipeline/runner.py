@@ -126,7 +126,9 @@ def _alarm(seconds: float):
             raise ArticleTimeout(seconds)
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # and again every second after: a handler that runs where C code clears the exception must not
+    # leave the article without a limit
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
     try:
         yield
     finally:
