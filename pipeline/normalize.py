@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 
 from .doc import Span
@@ -513,6 +513,50 @@ _DATE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]  # fmt: skip
 
 
+# Each pattern below but the word lists has a character every match holds (its anchor), and no match
+# reaches more than _DATE_REACH characters before or after it: such a pattern is run only on the
+# windows of _DATE_REACH + 4 characters around its anchors (the 4 leave room for a lookahead), which
+# finds the same matches as a run on the whole text. Most of a text is far from any 年, 月 or 日.
+_DATE_ANCHORS = {
+    "ymd_sep": re.compile(r"[-/.]"),
+    "ymd": re.compile("年"),
+    "year_range": re.compile("年"),
+    "ym": re.compile("年"),
+    "y_since": re.compile("年"),
+    "y": re.compile("年"),
+    "n_years": re.compile("年"),
+    "md": re.compile("月"),
+    "m": re.compile("月"),
+    "d": re.compile("日"),
+}
+_DATE_REACH = 12  # the longest stretch: 2019至2020年 (10 before 年), 2019年十二月三十一日 (7 after)
+
+
+def _anchor_windows(text: str, anchor: re.Pattern[str], radius: int) -> list[tuple[int, int]]:
+    """Merged ``[start, end)`` windows of ``radius`` characters around every match of ``anchor``."""
+    windows: list[tuple[int, int]] = []
+    n = len(text)
+    for m in anchor.finditer(text):
+        start, end = max(0, m.start() - radius), min(n, m.end() + radius)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return windows
+
+
+def _date_matches(kind: str, pattern: re.Pattern[str], folded: str, windows: dict) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(folded)``, on the windows around the pattern's anchor when it has one."""
+    anchor = _DATE_ANCHORS.get(kind)
+    if anchor is None:
+        yield from pattern.finditer(folded)
+        return
+    if anchor.pattern not in windows:
+        windows[anchor.pattern] = _anchor_windows(folded, anchor, _DATE_REACH + 4)
+    for start, end in windows[anchor.pattern]:
+        yield from pattern.finditer(folded, start, end)
+
+
 def _published_parts(published: str | None) -> tuple[int | None, int | None, int | None]:
     if not isinstance(published, str):
         return None, None, None
@@ -661,8 +705,9 @@ def find_dates(text: str, published: str | None = None) -> list[Span]:
     pub = _published_parts(published)
     taken: list[Span] = []
     covered = bytearray(len(text))  # characters already in a date: linear, however many dates a text holds
+    windows: dict[str, list[tuple[int, int]]] = {}
     for kind, pattern in _DATE_PATTERNS:
-        for m in pattern.finditer(folded):
+        for m in _date_matches(kind, pattern, folded, windows):
             start, end = m.span()
             if end == start or any(covered[start:end]):
                 continue

@@ -6,7 +6,10 @@ test on real text cannot pass silently.
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
+from itertools import islice
 from pathlib import Path
 
 import pytest
@@ -31,3 +34,9 @@ def need_shared(path: Path) -> Path:
     if not path.exists():
         skip_or_fail(f"real data {path} is absent (tests read ../shared next to the repo)")
     return path
+
+
+def xwlb_sample(n: int, every: int = 1) -> list[dict]:
+    """``n`` CCTV transcripts (raw records), every ``every``-th from the start of the corpus."""
+    with gzip.open(need_shared(XWLB), "rt", encoding="utf-8") as handle:
+        return [json.loads(line) for line in islice(handle, 0, n * every, every)]

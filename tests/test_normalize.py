@@ -442,3 +442,37 @@ def test_odd_publication_dates_never_raise(published):
 @pytest.mark.parametrize("bad", [None, 123, b"8000\xe5\x85\x83"])
 def test_non_string_input_gives_nothing(bad):
     assert find_money(bad) == [] and find_quantities(bad) == [] and find_dates(bad, "2019") == []
+
+
+# dates at the ends of a text, the longest stretches around an anchor, full-width digits, anchors without a date
+DATE_EDGE_CASES = [
+    "2019至2020年",
+    "二〇一九年十二月三十一日召开",
+    "会议于2019-12-31",
+    "12月上旬，３月５日，二〇二〇年上半年以来",
+    "近3年来，过去十年，这两年多",
+    "2018年度以来收入1.2万元；2019.1.2发布；年底",
+    "年年有余，月月见效，日新月异，3月",
+]
+
+
+def test_date_windows_find_what_a_scan_of_the_whole_text_finds(monkeypatch):
+    """find_dates runs most patterns only near their anchor (年, 月, 日, a separator); the dates must be those
+    of a scan of the whole text, on real transcripts (raw, CRLF and nbsp) and on edge cases."""
+    from shared_data import xwlb_sample
+
+    from pipeline import normalize
+
+    texts = [(r["text"], "2019-06-15") for r in xwlb_sample(600, every=97)] + [(t, "2020-01-05") for t in DATE_EDGE_CASES]
+
+    def dates(text, published):
+        return [(s.start, s.end, s.text, sorted(s.attrs.items())) for s in find_dates(text, published)]
+
+    windowed = [dates(t, p) for t, p in texts]
+    monkeypatch.setattr(normalize, "_DATE_ANCHORS", {})
+    whole = [dates(t, p) for t, p in texts]
+    assert windowed == whole
+    assert sum(map(len, whole)) > 2000  # the sample is full of dates
+    assert [d[2] for d in whole[-7]] == ["2019至2020年"]
+    assert [d[2] for d in whole[-6]] == ["二〇一九年十二月三十一日"]
+    assert [d[2] for d in whole[-5]] == ["2019-12-31"]
