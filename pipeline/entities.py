@@ -123,17 +123,18 @@ def _two_char_surnames() -> frozenset[str]:
     return frozenset(s for s in surnames() if len(s) == 2)
 
 
-def backend_spans(doc: Doc, backend, sentence_indexes: list[int]) -> list[Span]:
-    sents = [doc.sentences[i] for i in sentence_indexes]
-    if not sents:
+def backend_spans(doc: Doc, backend, ranges: list[tuple[int, int]]) -> list[Span]:
+    """PERSON/PLACE/ORG spans the backend finds in the character ranges (sentences or clauses) of ``doc``."""
+    ranges = [(start, end) for start, end in ranges if end > start]
+    if not ranges:
         return []
-    tagged = backend.tag([s.text for s in sents])
+    tagged = backend.tag([doc.text[start:end] for start, end in ranges])
     out = []
-    for sent, spans in zip(sents, tagged, strict=True):
+    for (offset, _), spans in zip(ranges, tagged, strict=True):
         for start, end, label in spans:
             if label not in ("PERSON", "PLACE", "ORG"):
                 continue
-            s, e = sent.start + start, sent.start + end
+            s, e = offset + start, offset + end
             out.append(Span(s, e, label, doc.text[s:e], {}, getattr(backend, "name", "ner")))
     return out
 
@@ -277,20 +278,31 @@ SUBJECT_LEVELS = ("village", "township", "county", "city")  # the levels a chang
 CLAUSE_END = re.compile(r"[，,；;：:]")
 
 
-def sentences_for_ner(doc: Doc, mode: str, amounts: list[Span] | None = None, places: list[Span] | None = None) -> list[int]:
-    """Indexes of the sentences the NER backend reads.
+def ner_ranges(
+    doc: Doc,
+    mode: str,
+    amounts: list[Span] | None = None,
+    places: list[Span] | None = None,
+    roles_found: list[Span] | None = None,
+) -> list[tuple[int, int]]:
+    """Character ranges the NER backend reads, one per sentence at most, in text order.
 
-    All of them in 'all' mode and in articles with posting cues. Otherwise ('facts' mode) only those
-    with a role word (a role row needs the name beside it) and those where a change rule can fire and
-    needs the NER for its subject: a zero cue, or a change cue with an amount at most ``CHANGE_WINDOW``
-    characters before or after it, and no place the rules can take as the subject (a gazetteer
-    ``places`` span, 该县/全村) earlier in the cue's clause. ``amounts`` (the MONEY/QUANTITY spans) and
-    ``places`` may be None when not known yet: then any change cue will do.
+    Every sentence in 'all' mode and in articles with posting cues. Otherwise ('facts' mode) only
+    where a role or change row can need it: a sentence with a role word (``roles_found``, the ROLE
+    spans, or found here), whole; and the sentence up to the end of a change cue's clause (the subject
+    is before the cue) when a change rule may need the NER for its subject. That is at a zero cue, or at
+    a change cue with an amount at most ``CHANGE_WINDOW`` characters before or after it and no place
+    the rules can take as the subject (a gazetteer ``places`` span, 该县/全村) earlier in its clause;
+    and only when the text before the cue holds a name the backend's PLACE spans are kept for (a
+    province, city or county: the subject, or the place that 全省/该县 stand for). ``amounts`` (the
+    MONEY/QUANTITY spans) and ``places`` may be None when not known yet: then any change cue will do.
     """
     if mode == "all" or FACT_CUES.search(doc.text):
-        return list(range(len(doc.sentences)))
+        return [(s.start, s.end) for s in doc.sentences]
+    from .places import may_name_upper_place
+
     text = doc.text
-    role_words = role_regex()
+    role_starts = sorted(r.start for r in (role_spans(text) if roles_found is None else roles_found))
     starts = sorted(s.start for s in amounts or () if s.label in ("MONEY", "QUANTITY"))
     ends = sorted(s.end for s in amounts or () if s.label in ("MONEY", "QUANTITY"))
     subjects = sorted((s.start, s.end) for s in places or () if s.attrs.get("level") in SUBJECT_LEVELS)
@@ -299,27 +311,48 @@ def sentences_for_ner(doc: Doc, mode: str, amounts: list[Span] | None = None, pl
         i = bisect.bisect_left(positions, low)
         return i < len(positions) and positions[i] <= high
 
+    def clause_end(sent, pos: int) -> int:
+        m = CLAUSE_END.search(text, pos, sent.end)
+        return m.start() if m else sent.end
+
     def subject_in_clause(sent, cue_start: int) -> bool:
         if places is None:
             return False
-        clause_start = max([sent.start] + [m.end() for m in CLAUSE_END.finditer(text, sent.start, cue_start)])
-        i = bisect.bisect_left(subjects, (clause_start, clause_start))
+        start = max([sent.start] + [m.end() for m in CLAUSE_END.finditer(text, sent.start, cue_start)])
+        i = bisect.bisect_left(subjects, (start, start))
         if i < len(subjects) and subjects[i][1] <= cue_start:
             return True
-        return ANAPHOR.search(text, clause_start, cue_start) is not None
+        return ANAPHOR.search(text, start, cue_start) is not None
 
-    def needs_ner(sent) -> bool:
-        if ZERO_CUES.search(text, sent.start, sent.end) or role_words.search(text, sent.start, sent.end):
-            return True
+    def needs_ner_until(sent) -> int | None:
+        """The end of the part of ``sent`` the NER reads, or None."""
+        if any_in(role_starts, sent.start, sent.end - 1):
+            return sent.end
+        until = None
+        for m in ZERO_CUES.finditer(text, sent.start, sent.end):
+            if may_name_upper_place(text, sent.start, m.start()):
+                until = max(until or 0, clause_end(sent, m.end()))
         for m in CHANGE_CUES.finditer(text, sent.start, sent.end):
             near_amount = amounts is None or any_in(starts, m.end(), m.end() + CHANGE_WINDOW) or any_in(
                 ends, m.start() - CHANGE_WINDOW, m.start()
             )
-            if near_amount and not subject_in_clause(sent, m.start()):
-                return True
-        return False
+            if near_amount and not subject_in_clause(sent, m.start()) and may_name_upper_place(text, sent.start, m.start()):
+                until = max(until or 0, clause_end(sent, m.end()))
+        return until
 
-    return [s.index for s in doc.sentences if needs_ner(s)]
+    ranges = []
+    for sent in doc.sentences:
+        until = needs_ner_until(sent)
+        if until is not None:
+            ranges.append((sent.start, until))
+    return ranges
+
+
+def sentences_for_ner(doc: Doc, mode: str, amounts: list[Span] | None = None, places: list[Span] | None = None) -> list[int]:
+    """Indexes of the sentences holding a range of :func:`ner_ranges`."""
+    if mode == "all" or FACT_CUES.search(doc.text):
+        return list(range(len(doc.sentences)))
+    return sorted({doc.sentence_at(start).index for start, _ in ner_ranges(doc, mode, amounts, places)})
 
 
 def find_entities(doc: Doc, backend, mode: str = "all") -> list[Span]:
@@ -328,12 +361,12 @@ def find_entities(doc: Doc, backend, mode: str = "all") -> list[Span]:
     text = doc.text
     amounts_and_dates = amount_and_date_spans(text, doc.published)
     listed_places = find_places(text)
-    ner_sentences = sentences_for_ner(doc, mode, amounts_and_dates, listed_places)
-    proposed = backend_spans(doc, backend, ner_sentences) if backend else []
+    roles_found = role_spans(text)
+    ranges = ner_ranges(doc, mode, amounts_and_dates, listed_places, roles_found)
+    proposed = backend_spans(doc, backend, ranges) if backend else []
     by_label: dict[str, list[Span]] = {"PERSON": [], "PLACE": [], "ORG": []}
     for span in proposed:
         by_label[span.label].append(span)
-    roles_found = role_spans(text)
     persons = clean_persons(text, by_label["PERSON"])
     persons += role_anchored_persons(text, roles_found, by_label["PERSON"])
     spans = roles_found + persons
@@ -358,6 +391,10 @@ def make_entities_stage(ner: str = "lac", entities: str = "all", **_settings):
     if entities not in ("all", "facts"):
         raise ValueError(f"entities mode must be 'all' or 'facts', not {entities!r}")
     backend = get_backend(ner)
+    if entities == "facts":
+        from .places import upper_names_without_suffix
+
+        upper_names_without_suffix()  # built once, when the pipeline is built
 
     def run(doc: Doc) -> None:
         doc.entities = find_entities(doc, backend, entities)

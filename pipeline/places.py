@@ -90,6 +90,9 @@ class Gazetteer:
     by_name: dict[str, list[int]] = field(default_factory=dict)  # full (and former) names
     short: dict[str, list[int]] = field(default_factory=dict)  # 铁岭 -> 铁岭市, 襄城 -> 襄城县
     lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)  # first two chars -> lengths, longest first
+    # what the text scan matches: a name with matchable nodes ("full"), else a short name ("short")
+    scan_words: dict[str, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
+    scan_lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)  # as ``lengths``, of scan_words
 
     def path(self, node: int) -> dict[str, str]:
         """Canonical admin path of a node: level -> name, the node included."""
@@ -202,7 +205,25 @@ def gazetteer() -> Gazetteer:
     gaz = Gazetteer()
     _parse_location_tree(_dictionary_lines("china_location"), gaz)
     _parse_former_names(_dictionary_lines("china_location_change"), gaz)
+    _index_scan_words(gaz)
     return gaz
+
+
+def _index_scan_words(gaz: Gazetteer) -> None:
+    """One dictionary probe per candidate word in ``_scan``: full names first, then short names."""
+    words: dict[str, tuple[str, tuple[int, ...]]] = {}
+    for name, nodes in gaz.by_name.items():
+        full = tuple(node for node in nodes if gaz.matchable(node))
+        if full and len(name) >= 2:
+            words[name] = ("full", full)
+    for name, nodes in gaz.short.items():
+        if name not in words:
+            words[name] = ("short", tuple(nodes))
+    lengths: dict[str, set[int]] = {}
+    for word in words:
+        lengths.setdefault(word[:2], set()).add(len(word))
+    gaz.scan_words = words
+    gaz.scan_lengths = {key: tuple(sorted(values, reverse=True)) for key, values in lengths.items()}
 
 
 @lru_cache(maxsize=1)
@@ -254,6 +275,51 @@ def place_level(name: str) -> str | None:
 def _preferred_level(gaz: Gazetteer, nodes: Iterable[int]) -> int:
     """The highest level a name is listed at (北京市 is a province before it is a city)."""
     return min(gaz.levels[n] for n in nodes)
+
+
+_UPPER_LEVELS = ("province", "city", "county")  # the levels of the backend's PLACE spans that are kept
+# the last characters of their suffixes (省, 市, 县, 区 of 地区 and 自治区, 州 of 自治州 …)
+_UPPER_SUFFIX_END = re.compile(
+    "[" + "".join(sorted({suffix[-1] for suffix, level in _SUFFIX_LEVELS if level in _UPPER_LEVELS})) + "]"
+)
+
+
+@lru_cache(maxsize=1)
+def upper_names_without_suffix() -> tuple[dict[str, tuple[int, ...]], frozenset[str]]:
+    """Listed names (full, former or short) that ``place_level`` calls a province, city or county and that
+    do not end in one of their suffixes (广东, 昆山, 铁岭): first two characters -> lengths, and the names."""
+    gaz = gazetteer()
+    wanted, levels = {RANK[level] for level in _UPPER_LEVELS}, gaz.levels
+    candidates = {
+        name
+        for index in (gaz.by_name, gaz.short)
+        for name, nodes in index.items()
+        if len(name) >= 2 and any(levels[node] in wanted for node in nodes)
+    }
+    names = {
+        name
+        for name in candidates
+        if not _UPPER_SUFFIX_END.match(name[-1])
+        and _preferred_level(gaz, gaz.by_name.get(name, []) + gaz.short.get(name, [])) in wanted
+    }
+    lengths: dict[str, set[int]] = {}
+    for name in names:
+        lengths.setdefault(name[:2], set()).add(len(name))
+    return {key: tuple(values) for key, values in lengths.items()}, frozenset(names)
+
+
+def may_name_upper_place(text: str, start: int, end: int) -> bool:
+    """Whether some substring of ``text[start:end]`` is a name ``place_level`` calls a province, city or
+    county: a listed one, or one with such a suffix. False means that no PLACE span of the NER backend
+    there can be kept (``entities.place_spans`` keeps those levels only)."""
+    if _UPPER_SUFFIX_END.search(text, start, end):
+        return True
+    lengths, names = upper_names_without_suffix()
+    for i in range(start, end - 1):
+        for length in lengths.get(text[i : i + 2], ()):
+            if i + length <= end and text[i : i + length] in names:
+                return True
+    return False
 
 
 def short_name(name: str) -> str:
@@ -404,7 +470,7 @@ class _Hit:
 def _scan(text: str, gaz: Gazetteer) -> list[_Hit]:
     """Leftmost-longest dictionary hits (full names that can be matched, and short names)."""
     hits: list[_Hit] = []
-    lengths, by_name, short = gaz.lengths, gaz.by_name, gaz.short
+    lengths, words = gaz.scan_lengths, gaz.scan_words
     n = len(text)
     # positions where some listed name starts (a dict probe per position, without a Python loop body)
     starts = [i for i in range(n - 1) if text[i : i + 2] in lengths]
@@ -412,22 +478,12 @@ def _scan(text: str, gaz: Gazetteer) -> list[_Hit]:
     for i in starts:
         if i < end:
             continue
-        hit = None
         for length in lengths[text[i : i + 2]]:
-            if i + length > n:
-                continue
-            word = text[i : i + length]
-            nodes = by_name.get(word)
-            full = tuple(node for node in nodes if gaz.matchable(node)) if nodes else ()
-            if full:
-                hit = _Hit(i, i + length, word, full, "full")
+            found = words.get(text[i : i + length])
+            if found is not None and i + length <= n:
+                end = i + length
+                hits.append(_Hit(i, end, text[i:end], found[1], found[0]))
                 break
-            if word in short:
-                hit = _Hit(i, i + length, word, tuple(short[word]), "short")
-                break
-        if hit is not None:
-            hits.append(hit)
-            end = hit.end
     return hits
 
 

@@ -218,3 +218,52 @@ def test_same_place():
     assert not same_place(full, AdminPath(county="义县", village="小白庙子村"))
     assert not same_place(full, AdminPath(county="开原市", township="中固镇"))  # the township is not the village
     assert not same_place(AdminPath(), AdminPath())
+
+
+def reference_scan(text: str, gaz) -> list[tuple]:
+    """Leftmost-longest dictionary hits, straight from the name indexes (what ``_scan`` must find)."""
+    longest = max(map(len, list(gaz.by_name) + list(gaz.short)))
+    hits, i = [], 0
+    while i < len(text) - 1:
+        hit = None
+        for length in range(min(longest, len(text) - i), 1, -1):
+            word = text[i : i + length]
+            full = tuple(node for node in gaz.by_name.get(word, ()) if gaz.matchable(node))
+            if full or word in gaz.short:
+                hit = (i, i + length, word, full or tuple(gaz.short[word]), "full" if full else "short")
+                break
+        if hit:
+            hits.append(hit)
+            i = hit[1]
+        else:
+            i += 1
+    return hits
+
+
+def test_scan_index_finds_the_leftmost_longest_names_of_the_indexes():
+    from shared_data import xwlb_sample
+
+    from pipeline.places import _scan
+
+    gaz = gazetteer()
+    texts = [r["text"] for r in xwlb_sample(150, every=401)] + [seed_text(p) for p in ("001", "003")]
+    texts.append("辽宁省铁岭市开原市中固镇小白庙子村，襄城县姜庄乡漕厂村，襄樊市，铁岭")
+    found = [[(h.start, h.end, h.text, h.nodes, h.kind) for h in _scan(t, gaz)] for t in texts]
+    assert found == [reference_scan(t, gaz) for t in texts]
+    assert [h[2] for h in found[-1]][:4] == ["辽宁省", "铁岭市", "开原市", "中固镇"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("昆山GDP增长", True),  # a county-level city's short name
+        ("广东全省", True),  # a province's short name: 全省 stands for it
+        ("鄂尔多斯市场", True),  # any 市 might end a city's name (the check may say yes too often, never no wrongly)
+        ("全国规模以上工业增加值同比", False),
+        ("消费品零售总额", False),
+    ],
+)
+def test_may_name_upper_place(text, expected):
+    from pipeline.places import may_name_upper_place
+
+    assert may_name_upper_place(text, 0, len(text)) is expected

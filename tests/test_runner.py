@@ -221,6 +221,10 @@ def reference_run(xwlb300, tmp_path_factory) -> Path:
 def test_two_workers_give_the_tables_of_one_worker(xwlb300, reference_run, tmp_path):
     run([str(xwlb300)], tmp_path / "w2", ner="jieba", quiet=True, graph=False, chunk_size=10, workers=2)
     assert table_bytes(tmp_path / "w2") == table_bytes(reference_run)
+    # loading the models, processing and the workers' exit are timed apart (the bench rates the processing)
+    timings = json.loads((tmp_path / "w2" / "manifest.json").read_text(encoding="utf-8"))["timings"]
+    assert {"load", "process", "shutdown", "merge", "total"} <= set(timings)
+    assert timings["load"] + timings["process"] + timings["shutdown"] <= timings["total"]
 
 
 def test_resume_after_kill_9_gives_the_tables_of_an_uninterrupted_run(xwlb300, reference_run, tmp_path, capsys):
@@ -286,3 +290,23 @@ def test_facts_mode_segments_only_where_it_runs_ner_and_keeps_the_facts():
     facts_b = json.loads(role_rows)
     assert facts_b["roles"] == all_b["roles"] and facts_b["roles"][0]["person"] == "刘敏"
     assert facts_b["changes"] == all_b["changes"]
+
+
+def test_facts_mode_ner_reads_role_sentences_and_change_clauses_that_may_name_their_subject():
+    from pipeline.api import build_pipeline
+    from pipeline.doc import RawArticle
+    from pipeline.entities import amount_and_date_spans, ner_ranges
+    from pipeline.places import find_places
+    from pipeline.readers import make_doc
+
+    text = (
+        "前三季度，全国规模以上工业增加值同比增长6.1%，增速加快。"  # no place the NER could add: no NER
+        "去年，昆山GDP增长7%，游客络绎不绝。"  # 昆山 may be the subject: the NER reads up to the cue's clause end
+        "镇党委书记王强说，明年还要加大投入。"  # a role word: the whole sentence
+        "记者看到，道路两旁的果树已经挂满了果实。"
+    )
+    doc = make_doc(RawArticle(id="a", text=text), None)
+    build_pipeline("jieba", "facts")(doc)
+    ranges = ner_ranges(doc, "facts", amount_and_date_spans(text, None), find_places(text))
+    assert [text[a:b] for a, b in ranges] == ["去年，昆山GDP增长7%", "镇党委书记王强说，明年还要加大投入。"]
+    assert ner_ranges(doc, "all") == [(s.start, s.end) for s in doc.sentences]
