@@ -123,18 +123,17 @@ def _two_char_surnames() -> frozenset[str]:
     return frozenset(s for s in surnames() if len(s) == 2)
 
 
-def backend_spans(doc: Doc, backend, ranges: list[tuple[int, int]]) -> list[Span]:
-    """PERSON/PLACE/ORG spans the backend finds in the character ranges (sentences or clauses) of ``doc``."""
-    ranges = [(start, end) for start, end in ranges if end > start]
-    if not ranges:
+def backend_spans(doc: Doc, backend, sentence_indexes: list[int]) -> list[Span]:
+    sents = [doc.sentences[i] for i in sentence_indexes]
+    if not sents:
         return []
-    tagged = backend.tag([doc.text[start:end] for start, end in ranges])
+    tagged = backend.tag([s.text for s in sents])
     out = []
-    for (offset, _), spans in zip(ranges, tagged, strict=True):
+    for sent, spans in zip(sents, tagged, strict=True):
         for start, end, label in spans:
             if label not in ("PERSON", "PLACE", "ORG"):
                 continue
-            s, e = offset + start, offset + end
+            s, e = sent.start + start, sent.start + end
             out.append(Span(s, e, label, doc.text[s:e], {}, getattr(backend, "name", "ner")))
     return out
 
@@ -276,29 +275,29 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
 CHANGE_WINDOW = 12  # characters between a change cue and its amount in every change rule (增收…, 由A…增加到B)
 SUBJECT_LEVELS = ("village", "township", "county", "city")  # the levels a change subject can have
 CLAUSE_END = re.compile(r"[，,；;：:]")
+UPPER_ANAPHOR = re.compile(r"(?:该|本|全|此)(?:县|区|市|省)")  # 全省, 该县: they stand for a place the NER may find
 
 
-def ner_ranges(
+def sentences_for_ner(
     doc: Doc,
     mode: str,
     amounts: list[Span] | None = None,
     places: list[Span] | None = None,
     roles_found: list[Span] | None = None,
-) -> list[tuple[int, int]]:
-    """Character ranges the NER backend reads, one per sentence at most, in text order.
+) -> list[int]:
+    """Indexes of the sentences the NER backend reads.
 
-    Every sentence in 'all' mode and in articles with posting cues. Otherwise ('facts' mode) only
-    where a role or change row can need it: a sentence with a role word (``roles_found``, the ROLE
-    spans, or found here), whole; and the sentence up to the end of a change cue's clause (the subject
-    is before the cue) when a change rule may need the NER for its subject. That is at a zero cue, or at
-    a change cue with an amount at most ``CHANGE_WINDOW`` characters before or after it and no place
-    the rules can take as the subject (a gazetteer ``places`` span, 该县/全村) earlier in its clause;
-    and only when the text before the cue holds a name the backend's PLACE spans are kept for (a
-    province, city or county: the subject, or the place that 全省/该县 stand for). ``amounts`` (the
+    All of them in 'all' mode and in articles with posting cues. Otherwise ('facts' mode) only those
+    with a role word (``roles_found``, the ROLE spans, or found here: a role row needs the name beside
+    it) and those where a change rule can fire and may need the NER for its subject: a zero cue, or a
+    change cue with an amount at most ``CHANGE_WINDOW`` characters before or after it and no place the
+    rules can take as the subject (a gazetteer ``places`` span, 该县/全村) earlier in the cue's clause;
+    and then only when the text before the cue holds a name that the backend's PLACE spans are kept for
+    (a province, city or county: the subject, or the place 全省/该县 stand for). ``amounts`` (the
     MONEY/QUANTITY spans) and ``places`` may be None when not known yet: then any change cue will do.
     """
     if mode == "all" or FACT_CUES.search(doc.text):
-        return [(s.start, s.end) for s in doc.sentences]
+        return list(range(len(doc.sentences)))
     from .places import may_name_upper_place
 
     text = doc.text
@@ -311,48 +310,44 @@ def ner_ranges(
         i = bisect.bisect_left(positions, low)
         return i < len(positions) and positions[i] <= high
 
-    def clause_end(sent, pos: int) -> int:
-        m = CLAUSE_END.search(text, pos, sent.end)
-        return m.start() if m else sent.end
+    def clause_start(sent, pos: int) -> int:
+        return max([sent.start] + [m.end() for m in CLAUSE_END.finditer(text, sent.start, pos)])
 
     def subject_in_clause(sent, cue_start: int) -> bool:
         if places is None:
             return False
-        start = max([sent.start] + [m.end() for m in CLAUSE_END.finditer(text, sent.start, cue_start)])
+        start = clause_start(sent, cue_start)
         i = bisect.bisect_left(subjects, (start, start))
         if i < len(subjects) and subjects[i][1] <= cue_start:
             return True
         return ANAPHOR.search(text, start, cue_start) is not None
 
-    def needs_ner_until(sent) -> int | None:
-        """The end of the part of ``sent`` the NER reads, or None."""
+    context_stories: set[int | None] = set()
+
+    def needs_ner(sent) -> bool:
         if any_in(role_starts, sent.start, sent.end - 1):
-            return sent.end
-        until = None
-        for m in ZERO_CUES.finditer(text, sent.start, sent.end):
-            if may_name_upper_place(text, sent.start, m.start()):
-                until = max(until or 0, clause_end(sent, m.end()))
-        for m in CHANGE_CUES.finditer(text, sent.start, sent.end):
-            near_amount = amounts is None or any_in(starts, m.end(), m.end() + CHANGE_WINDOW) or any_in(
-                ends, m.start() - CHANGE_WINDOW, m.start()
-            )
-            if near_amount and not subject_in_clause(sent, m.start()) and may_name_upper_place(text, sent.start, m.start()):
-                until = max(until or 0, clause_end(sent, m.end()))
-        return until
+            return True
+        cues = [m.start() for m in ZERO_CUES.finditer(text, sent.start, sent.end)]
+        cues += [
+            m.start()
+            for m in CHANGE_CUES.finditer(text, sent.start, sent.end)
+            if amounts is None
+            or any_in(starts, m.end(), m.end() + CHANGE_WINDOW)
+            or any_in(ends, m.start() - CHANGE_WINDOW, m.start())
+        ]
+        needed = False
+        for cue in cues:
+            if UPPER_ANAPHOR.search(text, sent.start, cue):
+                context_stories.add(sent.story)  # 全省 stands for the province the story names: maybe only the NER finds it
+            if not subject_in_clause(sent, cue) and may_name_upper_place(text, sent.start, cue):
+                needed = True
+        return needed
 
-    ranges = []
-    for sent in doc.sentences:
-        until = needs_ner_until(sent)
-        if until is not None:
-            ranges.append((sent.start, until))
-    return ranges
-
-
-def sentences_for_ner(doc: Doc, mode: str, amounts: list[Span] | None = None, places: list[Span] | None = None) -> list[int]:
-    """Indexes of the sentences holding a range of :func:`ner_ranges`."""
-    if mode == "all" or FACT_CUES.search(doc.text):
-        return list(range(len(doc.sentences)))
-    return sorted({doc.sentence_at(start).index for start, _ in ner_ranges(doc, mode, amounts, places)})
+    chosen = {s.index for s in doc.sentences if needs_ner(s)}
+    chosen |= {
+        s.index for s in doc.sentences if s.story in context_stories and may_name_upper_place(text, s.start, s.end)
+    }
+    return sorted(chosen)
 
 
 def find_entities(doc: Doc, backend, mode: str = "all") -> list[Span]:
@@ -362,8 +357,8 @@ def find_entities(doc: Doc, backend, mode: str = "all") -> list[Span]:
     amounts_and_dates = amount_and_date_spans(text, doc.published)
     listed_places = find_places(text)
     roles_found = role_spans(text)
-    ranges = ner_ranges(doc, mode, amounts_and_dates, listed_places, roles_found)
-    proposed = backend_spans(doc, backend, ranges) if backend else []
+    ner_sentences = sentences_for_ner(doc, mode, amounts_and_dates, listed_places, roles_found)
+    proposed = backend_spans(doc, backend, ner_sentences) if backend else []
     by_label: dict[str, list[Span]] = {"PERSON": [], "PLACE": [], "ORG": []}
     for span in proposed:
         by_label[span.label].append(span)

@@ -292,21 +292,21 @@ def test_facts_mode_segments_only_where_it_runs_ner_and_keeps_the_facts():
     assert facts_b["changes"] == all_b["changes"]
 
 
-def test_facts_mode_ner_reads_role_sentences_and_change_clauses_that_may_name_their_subject():
+def test_facts_mode_ner_reads_role_sentences_and_change_sentences_that_may_name_their_subject():
     from pipeline.api import build_pipeline
     from pipeline.doc import RawArticle
-    from pipeline.entities import amount_and_date_spans, ner_ranges
+    from pipeline.entities import amount_and_date_spans, sentences_for_ner
     from pipeline.places import find_places
     from pipeline.readers import make_doc
 
     text = (
         "前三季度，全国规模以上工业增加值同比增长6.1%，增速加快。"  # no place the NER could add: no NER
-        "去年，昆山GDP增长7%，游客络绎不绝。"  # 昆山 may be the subject: the NER reads up to the cue's clause end
-        "镇党委书记王强说，明年还要加大投入。"  # a role word: the whole sentence
+        "去年，昆山GDP增长7%，游客络绎不绝。"  # 昆山 may be the subject (the gazetteer leaves it to the NER)
+        "镇党委书记王强说，明年还要加大投入。"  # a role word
         "记者看到，道路两旁的果树已经挂满了果实。"
     )
     doc = make_doc(RawArticle(id="a", text=text), None)
     build_pipeline("jieba", "facts")(doc)
-    ranges = ner_ranges(doc, "facts", amount_and_date_spans(text, None), find_places(text))
-    assert [text[a:b] for a, b in ranges] == ["去年，昆山GDP增长7%", "镇党委书记王强说，明年还要加大投入。"]
-    assert ner_ranges(doc, "all") == [(s.start, s.end) for s in doc.sentences]
+    chosen = sentences_for_ner(doc, "facts", amount_and_date_spans(text, None), find_places(text))
+    assert [doc.sentences[i].text for i in chosen] == ["去年，昆山GDP增长7%，游客络绎不绝。", "镇党委书记王强说，明年还要加大投入。"]
+    assert sentences_for_ner(doc, "all") == list(range(len(doc.sentences)))
