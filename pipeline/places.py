@@ -89,10 +89,9 @@ class Gazetteer:
     parents: list[int] = field(default_factory=list)
     by_name: dict[str, list[int]] = field(default_factory=dict)  # full (and former) names
     short: dict[str, list[int]] = field(default_factory=dict)  # 铁岭 -> 铁岭市, 襄城 -> 襄城县
-    lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)  # first two chars -> lengths, longest first
     # what the text scan matches: a name with matchable nodes ("full"), else a short name ("short")
     scan_words: dict[str, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
-    scan_lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)  # as ``lengths``, of scan_words
+    scan_lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)  # first two chars -> lengths, longest first
 
     def path(self, node: int) -> dict[str, str]:
         """Canonical admin path of a node: level -> name, the node included."""
@@ -145,7 +144,6 @@ def _dictionary_lines(name: str) -> Iterator[str]:
 def _parse_location_tree(lines: Iterable[str], gaz: Gazetteer) -> None:
     # a tight loop: this runs over 704k lines once per process
     names, levels, parents, by_name, short = gaz.names, gaz.levels, gaz.parents, gaz.by_name, gaz.short
-    lengths: dict[str, set[int]] = {}
     current = [-1] * 5
     for line in lines:
         name = line.lstrip("\t")
@@ -171,15 +169,11 @@ def _parse_location_tree(lines: Iterable[str], gaz: Gazetteer) -> None:
         current[depth] = node
         for deeper in range(depth + 1, 5):
             current[deeper] = -1
-        if len(name) >= 2 and gaz.matchable(node):
-            lengths.setdefault(name[:2], set()).add(len(name))
         if fields is not None and len(fields) >= 3:
             for alias in fields[2].split("/"):
                 alias = alias.strip()
                 if len(alias) >= 2 and alias != name:
                     short.setdefault(alias, []).append(node)
-                    lengths.setdefault(alias[:2], set()).add(len(alias))
-    gaz.lengths = {key: tuple(sorted(values, reverse=True)) for key, values in lengths.items()}
 
 
 def _parse_former_names(lines: Iterable[str], gaz: Gazetteer) -> None:
@@ -195,8 +189,6 @@ def _parse_former_names(lines: Iterable[str], gaz: Gazetteer) -> None:
         targets = [n for n in gaz.by_name.get(new[-1], []) if set(new) <= set(gaz.path(n).values())]
         if len(targets) == 1:
             gaz.by_name[old[-1]] = targets
-            lengths = set(gaz.lengths.get(old[-1][:2], ())) | {len(old[-1])}
-            gaz.lengths[old[-1][:2]] = tuple(sorted(lengths, reverse=True))
 
 
 @lru_cache(maxsize=1)
@@ -219,11 +211,16 @@ def _index_scan_words(gaz: Gazetteer) -> None:
     for name, nodes in gaz.short.items():
         if name not in words:
             words[name] = ("short", tuple(nodes))
+    gaz.scan_words = words
+    gaz.scan_lengths = prefix_lengths(words)
+
+
+def prefix_lengths(words: Iterable[str]) -> dict[str, tuple[int, ...]]:
+    """First two characters -> the lengths of the words starting with them, longest first."""
     lengths: dict[str, set[int]] = {}
     for word in words:
         lengths.setdefault(word[:2], set()).add(len(word))
-    gaz.scan_words = words
-    gaz.scan_lengths = {key: tuple(sorted(values, reverse=True)) for key, values in lengths.items()}
+    return {key: tuple(sorted(values, reverse=True)) for key, values in lengths.items()}
 
 
 @lru_cache(maxsize=1)
@@ -302,10 +299,7 @@ def upper_names_without_suffix() -> tuple[dict[str, tuple[int, ...]], frozenset[
         if not _UPPER_SUFFIX_END.match(name[-1])
         and _preferred_level(gaz, gaz.by_name.get(name, []) + gaz.short.get(name, [])) in wanted
     }
-    lengths: dict[str, set[int]] = {}
-    for name in names:
-        lengths.setdefault(name[:2], set()).add(len(name))
-    return {key: tuple(values) for key, values in lengths.items()}, frozenset(names)
+    return prefix_lengths(names), frozenset(names)
 
 
 def may_name_upper_place(text: str, start: int, end: int) -> bool:
