@@ -345,8 +345,13 @@ _INCOME_IS_ZERO_RE = re.compile(
 _FROM_ZERO_RE = re.compile(r"(?:从|由)(?P<z>[零〇])(?=(?:元)?(?:增加|增长|提高|提升|突破|发展|跃升|到|至|达|变))")
 
 
+_CURRENCY_IN_TEXT = re.compile(_alternation(_CURRENCIES))  # every MONEY_RE match holds one
+
+
 def _money_spans(text: str) -> list[Span]:
     spans: list[Span] = []
+    if not _CURRENCY_IN_TEXT.search(text):
+        return spans
     for m, amount in _amounts(_MONEY_RE, text):
         start, end = amount.pop("start"), amount.pop("end")
         attrs = {"value": amount.pop("value"), "value_max": amount.pop("value_max"),

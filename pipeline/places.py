@@ -316,6 +316,7 @@ def may_name_upper_place(text: str, start: int, end: int) -> bool:
     return False
 
 
+@lru_cache(maxsize=65536)
 def short_name(name: str) -> str:
     """Name without its administrative suffix (铁岭市 -> 铁岭); one-character stems keep it (义县)."""
     for suffix in _SHORTENABLE:

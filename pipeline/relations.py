@@ -627,11 +627,15 @@ def increase_by_changes(ctx: Ctx, pp: dict[str, str], used: set[int]) -> list[di
     return out
 
 
+REACH = re.compile("突破")
+CLEARED = re.compile(r"(?:已|全部|实现|基本)?(?:" + alternation(patterns()["zero_verbs"]) + ")")
+
+
 def reach_changes(ctx: Ctx, pp: dict[str, str], used: set[int]) -> list[dict]:
     """[subject][metric]突破[amount] (after only); [metric]已清零 (after 0)."""
     doc = ctx.doc
     out = []
-    for m in re.finditer(r"突破", doc.text[ctx.sent.start : ctx.sent.end]):
+    for m in REACH.finditer(doc.text[ctx.sent.start : ctx.sent.end]):
         pos = ctx.sent.start + m.start()
         amount = next((s for s in amounts(ctx) if pos + 2 <= s.start <= pos + 4 and s.start not in used), None)
         if amount is None or amount.label != "MONEY":
@@ -643,7 +647,7 @@ def reach_changes(ctx: Ctx, pp: dict[str, str], used: set[int]) -> list[dict]:
         metric = metric_between(doc, subj_span.end if subj_span else ctx.sent.start, pos)
         used.add(amount.start)
         out.append(change_row(subject, metric, None, _num(amount), None, amount.attrs.get("unit"), None, clause_year(ctx, pos), (pos, amount.end), 0.6, amount))
-    for m in re.finditer(r"(?:已|全部|实现|基本)?(?:" + alternation(patterns()["zero_verbs"]) + ")", doc.text[ctx.sent.start : ctx.sent.end]):
+    for m in CLEARED.finditer(doc.text[ctx.sent.start : ctx.sent.end]):
         pos = ctx.sent.start + m.start()
         metric = metric_between(doc, max(ctx.sent.start, pos - 12), pos)
         if not metric:
@@ -663,13 +667,15 @@ def clause_year(ctx: Ctx, pos: int) -> str | None:
     return value[:4] if value else None
 
 
+INCOME_METRIC = re.compile(alternation(patterns()["income_metrics"]))
+PAST_CUE = re.compile(alternation(patterns()["past_cues"]))
+
+
 def then_and_now_changes(doc: Doc, mentions: dict[int, list[Span]], pp: dict[str, str], used: set[int]) -> list[dict]:
     """当时，村集体收入不足3万元 … 去年，罗坑村…村集体收入近百万元: same metric, past cue, later value."""
-    metrics = alternation(patterns()["income_metrics"])
-    past = alternation(patterns()["past_cues"])
     found = []
     for sent in doc.sentences:
-        for m in re.finditer(r"(?:" + metrics + r")", doc.text[sent.start : sent.end]):
+        for m in INCOME_METRIC.finditer(doc.text[sent.start : sent.end]):
             pos = sent.start + m.end()
             amount = next((s for s in mentions[sent.index] if s.label == "MONEY" and pos <= s.start <= pos + 4), None)
             if amount is not None:
@@ -677,7 +683,7 @@ def then_and_now_changes(doc: Doc, mentions: dict[int, list[Span]], pp: dict[str
     out = []
     for i, (sent_a, metric_a, amount_a) in enumerate(found):
         clause_a = doc.text[max(sent_a.start, amount_a.start - 30) : amount_a.start]
-        if not re.search(past, clause_a):
+        if not PAST_CUE.search(clause_a):
             continue
         for sent_b, metric_b, amount_b in found[i + 1 :]:
             if sent_b.index - sent_a.index > 4 or sent_b.story != sent_a.story:
