@@ -36,6 +36,12 @@ def need_shared(path: Path) -> Path:
     return path
 
 
+def seed_text(prefix: str) -> str:
+    """The text of the seed article whose file name starts with ``prefix`` + "_" (000 … 004)."""
+    (path,) = sorted(need_shared(SEEDS).glob(f"{prefix}_*.txt"))
+    return path.read_text(encoding="utf-8")
+
+
 def xwlb_sample(n: int, every: int = 1) -> list[dict]:
     """``n`` CCTV transcripts (raw records), every ``every``-th from the start of the corpus."""
     with gzip.open(need_shared(XWLB), "rt", encoding="utf-8") as handle:

@@ -5,24 +5,11 @@ from __future__ import annotations
 import gzip
 import json
 import random
-from pathlib import Path
 
 import pytest
-from shared_data import need_shared
+from shared_data import XWLB, need_shared, seed_text
 
 from pipeline.clean import clean_text, is_break_duplicate, load_boilerplate, should_join, split_stories
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SEEDS = SHARED / "corpus" / "seeds"
-XWLB = SHARED / "corpus" / "xwlb-2012-2026.jsonl.gz"
-
-
-
-
-def seed(prefix: str) -> str:
-    need_shared(SEEDS)
-    (path,) = SEEDS.glob(f"{prefix}_*.txt")
-    return path.read_text(encoding="utf-8")
 
 
 def assert_offsets_invariant(original: str, cleaned: str, offsets: list[int]) -> None:
@@ -127,7 +114,7 @@ def test_cctv_prefix_and_editor_tail():
 
 
 def test_seed_000_page_breaks_repaired():
-    cleaned, _ = clean_text(seed("000"))
+    cleaned, _ = clean_text(seed_text("000"))
     assert "驻村扶贫工作队在工作中" in cleaned
     assert "党支部书记乔树峰" in cleaned and "书记记" not in cleaned
     assert "派驻干部积极" in cleaned
@@ -139,7 +126,7 @@ def test_seed_000_page_breaks_repaired():
 
 
 def test_seed_004_breaks_captions_and_names():
-    cleaned, _ = clean_text(seed("004"))
+    cleaned, _ = clean_text(seed_text("004"))
     assert "闫胜才的女儿" in cleaned
     assert "\n丁鹤镇、孔镇镇驻京流动党员党支部成立仪式。资料图\n" in cleaned  # caption kept apart
     assert "富富民" in cleaned
@@ -147,7 +134,7 @@ def test_seed_004_breaks_captions_and_names():
 
 
 def test_seed_002_footer_removed():
-    original = seed("002")
+    original = seed_text("002")
     cleaned, _ = clean_text(original)
     for gone in ("许可证", "举报电话", "举报邮箱", "版权", "打印 | 收藏", "相关阅读", "责任编辑", "网出证"):
         assert gone in original and gone not in cleaned, gone
@@ -156,14 +143,14 @@ def test_seed_002_footer_removed():
 
 
 def test_seed_001_header_fields_removed_byline_kept():
-    cleaned, _ = clean_text(seed("001"))
+    cleaned, _ = clean_text(seed_text("001"))
     assert cleaned.split("\n")[1] == "作者:王刚"
     assert "点击率" not in cleaned and "发布时间" not in cleaned
 
 
 @pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
 def test_seed_offsets_invariant(prefix):
-    original = seed(prefix)
+    original = seed_text(prefix)
     cleaned, offsets = clean_text(original)
     assert_offsets_invariant(original, cleaned, offsets)
     assert_clean_layout(cleaned)
@@ -178,7 +165,7 @@ def test_seed_offsets_invariant(prefix):
 
 
 def test_seed_000_stories():
-    text, _ = clean_text(seed("000"))
+    text, _ = clean_text(seed_text("000"))
     stories = split_stories(text)
     assert len(stories) >= 5
     assert [s.index for s in stories] == list(range(len(stories)))
@@ -195,7 +182,7 @@ def test_seed_000_stories():
 
 
 def test_seed_004_stories():
-    text, _ = clean_text(seed("004"))
+    text, _ = clean_text(seed_text("004"))
     stories = split_stories(text)
     assert len(stories) == 3
     assert (stories[0].title, stories[0].byline) == ("不获全胜 决不收兵", "卢西朋")
@@ -206,7 +193,7 @@ def test_seed_004_stories():
 
 @pytest.mark.parametrize("prefix", ["001", "002", "003"])
 def test_web_articles_are_one_story(prefix):
-    text, _ = clean_text(seed(prefix))
+    text, _ = clean_text(seed_text(prefix))
     stories = split_stories(text)
     assert len(stories) == 1 and (stories[0].start, stories[0].end) == (0, len(text))
 

@@ -7,23 +7,19 @@ import json
 import subprocess
 import sys
 import types
-from pathlib import Path
 
 import pytest
+from shared_data import REPO, SHARED
 from shared_data import need_shared as _need
 
 from pipeline import cli
 from pipeline.cli import main
 from pipeline.schema import TABLES
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 ARTICLE = (
     "2018年3月，省农业厅干部张建国被派到红旗县李家庄镇王家村担任第一书记。"
     "三年来，王家村村集体经济年收入由5000元增加到12万元。"
 )
-
-
 
 
 def zhucun(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -132,14 +130,10 @@ def test_render_html_without_entities_and_escaping():
 
 
 def test_real_article_mentions_land_on_their_text():
-    shared = Path(__file__).resolve().parents[1].parent / "shared"
-    gold_path, seeds = shared / "gold" / "seeds.gold.jsonl", shared / "corpus" / "seeds"
-    if not gold_path.is_file() or not seeds.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"{shared} is missing and CI is set")
-        pytest.skip(f"real seed articles not available under {shared}")
-    gold = json.loads(gold_path.read_text(encoding="utf-8").splitlines()[2])
-    text = (seeds / f"{gold['article']}.txt").read_text(encoding="utf-8")
+    from shared_data import GOLD, SEEDS, need_shared
+
+    gold = json.loads(need_shared(GOLD).read_text(encoding="utf-8").splitlines()[2])
+    text = (need_shared(SEEDS) / f"{gold['article']}.txt").read_text(encoding="utf-8")
     mentions = []
     for type_, names in (("PERSON", gold["persons"]), ("PLACE", gold["villages"])):
         for name in names:

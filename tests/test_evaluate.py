@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
+from shared_data import GOLD as SHARED_GOLD
+from shared_data import need_shared
 
 from pipeline.evaluate import (
     evaluate,
@@ -16,8 +17,6 @@ from pipeline.evaluate import (
     start_correct,
     value_within,
 )
-
-SHARED_GOLD = Path(__file__).resolve().parents[1].parent / "shared" / "gold" / "seeds.gold.jsonl"
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> None:
@@ -365,11 +364,7 @@ def test_report_lists_scores_misses_and_mismatches(run):
 
 
 def _shared_gold() -> Path:
-    if not SHARED_GOLD.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"{SHARED_GOLD} is missing and CI is set")
-        pytest.skip(f"real gold not available at {SHARED_GOLD}")
-    return SHARED_GOLD
+    return need_shared(SHARED_GOLD)
 
 
 def predictions_from_gold(gold_rows: list[dict]) -> tuple[list[dict], list[dict], list[dict]]:

@@ -3,26 +3,17 @@ the Python API and the spaCy view, determinism, and the relation rules on synthe
 
 from __future__ import annotations
 
-import gzip
 import json
-from itertools import islice
 from pathlib import Path
 
 import pytest
+from shared_data import GOLD, SEEDS, xwlb_sample
+from shared_data import SEEDS_META as META
 from shared_data import need_shared as need
 
 from pipeline.api import extract, to_spacy
 from pipeline.evaluate import evaluate
 from pipeline.runner import run
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-SEEDS = SHARED / "corpus" / "seeds"
-META = SHARED / "corpus" / "seeds.meta.csv"
-GOLD = SHARED / "gold" / "seeds.gold.jsonl"
-XWLB = SHARED / "corpus" / "xwlb-2012-2026.jsonl.gz"
-
-
 
 
 def rows(path: Path) -> list[dict]:
@@ -84,13 +75,7 @@ def test_every_offset_points_into_the_original_seed_text(seed_run):
 
 
 def test_offsets_hold_on_200_xwlb_stories(tmp_path):
-    need(XWLB)
-    records = []
-    with gzip.open(XWLB, "rt", encoding="utf-8") as fh:
-        # stride through the years rather than taking only the first day
-        for i, line in enumerate(islice(fh, 0, 40000)):
-            if i % 200 == 0:
-                records.append(json.loads(line))
+    records = xwlb_sample(200, every=200)  # stride through the years rather than taking only the first day
     assert len(records) == 200
     src = tmp_path / "xwlb200.jsonl"
     src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from pathlib import Path
 
 import pytest
+from shared_data import XWLB, need_shared
 
 from pipeline.graph import build_graph, graph_from_rows, load, read_run_rows
 from pipeline.outputs import row_line
 from pipeline.resolve import jionlp_admin_index
 from pipeline.schema import ArticleRow, ChangeRow, Evidence, MentionRow, PostingRow, RoleRow
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-XWLB = SHARED / "corpus" / "xwlb-2012-2026.jsonl.gz"
 
 
 def ev(text: str) -> Evidence:
@@ -172,10 +169,7 @@ def _huang_wenxiu_stories(limit: int = 6) -> list[dict]:
 
 @pytest.mark.slow
 def test_huang_wenxiu_merges_across_real_xwlb_stories(tmp_path):
-    if not XWLB.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{XWLB} is missing")
-        pytest.skip(f"real corpus not available at {XWLB}")
+    need_shared(XWLB)
     from pipeline.api import extract
 
     stories = _huang_wenxiu_stories()

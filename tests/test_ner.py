@@ -1,15 +1,12 @@
-import os
 import re
-from pathlib import Path
 
 import pytest
+from shared_data import seed_text
 
 from pipeline.ner import BackendUnavailable, get_backend, known_backends
 from pipeline.ner.base import split_for_model
 from pipeline.ner.hanlp_backend import HanlpBackend, hanlp_document_to_spans, locate_tokens
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SEEDS = SHARED / "corpus" / "seeds"
 LABELS = {"PERSON", "PLACE", "ORG", "DATE"}
 
 SYNTHETIC = "2019年3月，张建国来到河南省新乡市延津县，在北京大学的帮助下开展工作。"
@@ -42,12 +39,7 @@ def test_lac_finds_person_place_org_in_synthetic_sentence(lac):
 
 
 def test_lac_on_seed_sentence():
-    path = next(iter(sorted(SEEDS.glob("003_*.txt"))), None) if SEEDS.exists() else None
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"seed 003 missing under {SEEDS}")
-        pytest.skip(f"real seeds not available under {SEEDS}")
-    text = path.read_text(encoding="utf-8")
+    text = seed_text("003")
     sentence = next(s for s in re.split(r"(?<=[。！？])", text) if "襄城县交通局" in s)
     [spans] = get_backend("lac").tag([sentence])
     assert_well_formed(sentence, spans)

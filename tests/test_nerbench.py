@@ -1,13 +1,12 @@
 import json
-import os
-from pathlib import Path
 
 import pytest
+from shared_data import SHARED, need_shared
 
 from pipeline import nerbench
 from pipeline.nerbench import align_spans, format_report, load_alignment, load_jsonl, score, score_predictions
 
-PD_TEST = Path(__file__).resolve().parents[1].parent / "shared" / "nerbench" / "people_daily" / "test.jsonl"
+PD_TEST = SHARED / "nerbench" / "people_daily" / "test.jsonl"
 
 
 def write_jsonl(path, rows):
@@ -103,10 +102,7 @@ def test_alignment_leaves_ordinary_spans_alone():
 
 @pytest.mark.slow
 def test_lac_aligned_f1_on_people_daily_test():
-    if not PD_TEST.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{PD_TEST} missing")
-        pytest.skip(f"nerbench not available at {PD_TEST}")
+    need_shared(PD_TEST)
     result = score(PD_TEST, backend="lac", align=True)
     assert result["sentences"] == 4636
     assert result["overall"]["f1"] >= 0.78, nerbench.format_report(result)

@@ -5,24 +5,15 @@ from __future__ import annotations
 import csv
 import random
 import time
-from pathlib import Path
 
 import pytest
-from shared_data import need_shared
+from shared_data import SEEDS, SEEDS_META, seed_text, xwlb_sample
 
 from pipeline.normalize import find_dates, find_money, find_quantities, parse_number
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SEEDS = SHARED / "corpus" / "seeds"
-
-
-def _seed_text(stem_prefix: str) -> str:
-    (path,) = sorted(need_shared(SEEDS).glob(f"{stem_prefix}_*.txt"))
-    return path.read_text(encoding="utf-8")
-
 
 def _seed_published() -> dict[str, str | None]:
-    with open(SHARED / "corpus" / "seeds.meta.csv", encoding="utf-8") as fh:
+    with open(SEEDS_META, encoding="utf-8") as fh:
         return {row["id"]: row["published"] or None for row in csv.DictReader(fh)}
 
 
@@ -315,7 +306,7 @@ def test_seed_money_spans_are_exact_slices_and_known_amounts_are_found():
                 assert text[span.start : span.end] == span.text
         all_money[path.stem[:3]] = find_money(text)
     if not all_money:
-        _seed_text("002")  # skips (or fails on CI) with the reason
+        seed_text("002")  # skips (or fails on CI) with the reason
     seed2 = all_money["002"]
     assert _only(seed2, "8000元").attrs["value"] == 8000
     assert _only(seed2, "13万元").attrs["value"] == 130000
@@ -335,7 +326,7 @@ def test_seed_money_spans_are_exact_slices_and_known_amounts_are_found():
 
 def test_seed_quantities_skip_titles_and_batches():
     for stem in ("000", "002", "004"):
-        text = _seed_text(stem)
+        text = seed_text(stem)
         quantities = find_quantities(text)
         for word in ("第一书记", "第五批"):
             start = text.find(word)
@@ -343,29 +334,29 @@ def test_seed_quantities_skip_titles_and_batches():
                 end = start + len(word)
                 assert not [q for q in quantities if q.start < end and start < q.end], (stem, word, start)
                 start = text.find(word, end)
-    seed4 = find_quantities(_seed_text("004"))
+    seed4 = find_quantities(seed_text("004"))
     assert [(q.attrs["value"], q.attrs["unit"]) for q in seed4[:4]] == [(40, "户"), (123, "人"), (3, "户"), (7, "人")]
-    seed0 = find_quantities(_seed_text("000"))
+    seed0 = find_quantities(seed_text("000"))
     assert _only(seed0, "1000余人次").attrs["lower_bound"]
 
 
 def test_seed_dates_resolve_against_publication():
-    seed4 = find_dates(_seed_text("004"), "2019")
+    seed4 = find_dates(seed_text("004"), "2019")
     assert _only(seed4, "今年6月").attrs["value"] == "2019-06"
     assert _only(seed4, "2016年11月").attrs["value"] == "2016-11"
-    seed2 = find_dates(_seed_text("002"), "2020-07-27")
+    seed2 = find_dates(seed_text("002"), "2020-07-27")
     assert {s.attrs["value"] for s in seed2 if s.text == "去年"} == {"2019"}
     assert _only(seed2, "2017年底").attrs["value"] == "2017"
-    seed0 = find_dates(_seed_text("000"), "2020-11")
+    seed0 = find_dates(seed_text("000"), "2020-11")
     assert _only(seed0, "当年10月").attrs["anchor"] == "previous"
     assert _only(seed0, "3年来").attrs["value"] == "2017/2020-11"
-    unresolved = find_dates(_seed_text("004"), None)
+    unresolved = find_dates(seed_text("004"), None)
     assert all(s.attrs["value"] is None for s in unresolved if s.attrs["relative"])
     assert any(s.text == "今年6月" for s in unresolved)
 
 
 def test_output_is_deterministic():
-    text = _seed_text("002")
+    text = seed_text("002")
     first = [
         (s.start, s.end, s.label, s.text, sorted(s.attrs.items())) for s in find_money(text) + find_quantities(text)
     ]
@@ -459,8 +450,6 @@ DATE_EDGE_CASES = [
 def test_date_windows_find_what_a_scan_of_the_whole_text_finds(monkeypatch):
     """find_dates runs most patterns only near their anchor (年, 月, 日, a separator); the dates must be those
     of a scan of the whole text, on real transcripts (raw, CRLF and nbsp) and on edge cases."""
-    from shared_data import xwlb_sample
-
     from pipeline import normalize
 
     texts = [(r["text"], "2019-06-15") for r in xwlb_sample(600, every=97)] + [(t, "2020-01-05") for t in DATE_EDGE_CASES]

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
+from shared_data import seed_text, xwlb_sample
 
 pytest.importorskip("jionlp", reason="the gazetteer is built from jionlp's administrative data")
 
@@ -18,17 +16,6 @@ from pipeline.places import (  # noqa: E402
     stoplist,
 )
 from pipeline.schema import AdminPath  # noqa: E402
-
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "seeds"
-
-
-def seed_text(stem_prefix: str) -> str:
-    files = sorted(SEEDS.glob(f"{stem_prefix}*.txt")) if SEEDS.is_dir() else []
-    if not files:
-        if os.environ.get("CI"):
-            pytest.fail(f"seed {stem_prefix} missing in {SEEDS}")
-        pytest.skip(f"seed articles not available at {SEEDS}")
-    return files[0].read_text(encoding="utf-8")
 
 
 def by_text(spans, text):
@@ -45,7 +32,7 @@ def first(spans, text):
 
 
 def test_seed_chain_is_split_with_levels_and_paths():
-    text = seed_text("000_")
+    text = seed_text("000")
     spans = find_places(text)
     village = first(spans, "南石桥子村")
     assert village.attrs["level"] == "village"
@@ -67,7 +54,7 @@ def test_seed_chain_is_split_with_levels_and_paths():
 
 
 def test_unlisted_village_found_by_pattern_in_chain():
-    spans = find_places(seed_text("000_"))
+    spans = find_places(seed_text("000"))
     village = first(spans, "孙桥屯村")
     assert village.source == "pattern"
     assert village.attrs["level"] == "village"
@@ -76,7 +63,7 @@ def test_unlisted_village_found_by_pattern_in_chain():
 
 
 def test_short_city_name_heads_a_chain():
-    spans = find_places(seed_text("000_"))
+    spans = find_places(seed_text("000"))
     city = first(spans, "铁岭")
     assert city.attrs["level"] == "city"
     assert city.attrs["name"] == "铁岭市"
@@ -87,14 +74,14 @@ def test_short_city_name_heads_a_chain():
 
 
 def test_posting_village_gets_its_county_from_the_chain():
-    spans = find_places(seed_text("003_"))
+    spans = find_places(seed_text("003"))
     village = first(spans, "漕厂村")
     assert village.attrs["admin_path"]["county"] == "襄城县"
     assert village.attrs["admin_path"]["township"] == "姜庄乡"
 
 
 def test_village_directly_after_county_and_province():
-    spans = find_places(seed_text("004_"))
+    spans = find_places(seed_text("004"))
     village = first(spans, "韩堂村")
     assert village.attrs["level"] == "village"
     assert village.attrs["admin_path"]["county"] == "封丘县"
@@ -102,7 +89,7 @@ def test_village_directly_after_county_and_province():
 
 
 def test_ethnic_township_and_district_chain():
-    spans = find_places(seed_text("002_"))
+    spans = find_places(seed_text("002"))
     assert first(spans, "盐田畲族乡").attrs["level"] == "township"
     village = first(spans, "罗坑村")
     assert village.attrs["admin_path"]["county"] == "延平区"
@@ -149,7 +136,7 @@ def test_empty_and_placeless_text():
 
 
 def test_output_is_deterministic():
-    text = seed_text("002_")
+    text = seed_text("002")
     first_run = [(s.start, s.end, s.text, repr(s.attrs)) for s in find_places(text)]
     second_run = [(s.start, s.end, s.text, repr(s.attrs)) for s in find_places(text)]
     assert first_run == second_run
@@ -241,8 +228,6 @@ def reference_scan(text: str, gaz) -> list[tuple]:
 
 
 def test_scan_index_finds_the_leftmost_longest_names_of_the_indexes():
-    from shared_data import xwlb_sample
-
     from pipeline.places import _scan
 
     gaz = gazetteer()

@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
+from shared_data import SEEDS, need_shared
+from shared_data import SEEDS_META as META
 
 from pipeline import query as q
 from pipeline.cli import main
 from pipeline.graph import load
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SEEDS = SHARED / "corpus" / "seeds"
-META = SHARED / "corpus" / "seeds.meta.csv"
-
 
 @pytest.fixture(scope="session")
 def seed_run(tmp_path_factory) -> Path:
-    if not SEEDS.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"{SEEDS} is missing")
-        pytest.skip(f"seed articles not available at {SEEDS}")
+    need_shared(SEEDS)
     out = tmp_path_factory.mktemp("seedrun")
     status = main(["run", str(SEEDS), "--meta", str(META), "--out", str(out), "--ner", "lac"])
     assert status == 0

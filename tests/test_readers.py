@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import gzip
 import json
-from pathlib import Path
 
 import pytest
-from shared_data import need_shared
+from shared_data import SEEDS, SHARED, need_shared
+from shared_data import SEEDS_META as META
 
 from pipeline.readers import header_date, iter_articles, load_meta, make_doc, parse_date
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SEEDS = SHARED / "corpus" / "seeds"
-META = SHARED / "corpus" / "seeds.meta.csv"
-
 BODY = "驻村第一书记李勇带领村民发展百香果种植，村集体经济年收入由8000元增加到13万元。"
-
-
 
 
 # --------------------------------------------------------------------------------------------- dates

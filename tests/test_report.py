@@ -8,20 +8,15 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from shared_data import REPO, SEEDS, SEEDS_META
 from shared_data import skip_or_fail as _skip_or_fail
 
 from pipeline.report import build_report, embed_json, select_articles
 from pipeline.report_cli import register
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-SEEDS = SHARED / "corpus" / "seeds"
-SEEDS_META = SHARED / "corpus" / "seeds.meta.csv"
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
-
 
 
 @pytest.fixture(scope="session")

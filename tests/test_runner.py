@@ -14,14 +14,12 @@ from itertools import islice
 from pathlib import Path
 
 import pytest
+from shared_data import REPO, XWLB
 from shared_data import need_shared as _need_real_data
 
 from pipeline.cli import main
 from pipeline.runner import run
 from pipeline.schema import TABLES
-
-REPO = Path(__file__).resolve().parents[1]
-XWLB = REPO.parent / "shared" / "corpus" / "xwlb-2012-2026.jsonl.gz"
 
 # synthetic articles (written for these tests, not taken from any corpus)
 GOOD_A = (
@@ -30,8 +28,6 @@ GOOD_A = (
 )
 GOOD_B = "记者近日走访了青山县石门乡。乡党委书记刘敏介绍，全乡今年新建合作社12个，带动农户增收300多万元。"
 GOOD_C = "驻村工作队队长李红梅来自市财政局。她带领村民种植花椒，柳树村人均收入增加到1.2万元。"
-
-
 
 
 def read_jsonl(path: Path) -> list[dict]:

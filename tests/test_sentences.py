@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import logging
-from pathlib import Path
 
 import pytest
-from shared_data import need_shared
+from shared_data import SEEDS, need_shared, xwlb_sample
 
 from pipeline import core
 from pipeline.clean import clean_stage, split_stories
 from pipeline.doc import Doc
 from pipeline.sentences import sentences_stage, split_sentences
 from pipeline.tokens import USERDICT_FILE, get_tokenizer, segment, tokens_stage
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SEEDS = SHARED / "corpus" / "seeds"
-XWLB = SHARED / "corpus" / "xwlb-2012-2026.jsonl.gz"
-
-
 
 
 def texts(text: str, max_quote: int = 200) -> list[str]:
@@ -152,13 +143,7 @@ def test_seed_000_quote_sentences():
 
 
 def test_xwlb_transcripts_chain():
-    records = []
-    with gzip.open(need_shared(XWLB), "rt", encoding="utf-8") as handle:
-        for n, line in enumerate(handle):
-            if n % 997 == 0:
-                records.append(json.loads(line))
-            if len(records) == 50:
-                break
+    records = xwlb_sample(50, every=997)
     assert len(records) == 50
     for record in records:
         doc = Doc(id=record["id"], original=record["text"])
