@@ -13,7 +13,7 @@ import bisect
 import re
 
 from .core import register_stage
-from .coreference import ANAPHOR  # 该县, 全村: a subject the change rules can take
+from .coreference import ANAPHOR, LEVEL_OF_CHAR  # 该县, 全村: a subject the change rules can take
 from .doc import Doc, Span
 from .lexicon import alternation, has_surname, patterns, posting_roles, role_regex, roles
 
@@ -173,7 +173,7 @@ def org_spans(text: str, backend_orgs: list[Span], places: list[Span]) -> list[S
 
 def place_spans(text: str, backend_places: list[Span], found: list[Span] | None = None) -> list[Span]:
     """Gazetteer places (``found``, when already computed) and the backend's higher-level places."""
-    from .places import find_places, place_level
+    from .places import UPPER_LEVELS, find_places, place_level
 
     if found is None:
         found = find_places(text)
@@ -185,7 +185,7 @@ def place_spans(text: str, backend_places: list[Span], found: list[Span] | None 
         level = place_level(span.text)
         # villages and townships the gazetteer neither lists nor finds by its context patterns are
         # mostly the tagger's guesses (回村, 建制村): keep only its higher-level places
-        if level in ("province", "city", "county"):
+        if level in UPPER_LEVELS:
             attrs = {"level": level}
             full = full_listed_name(span.text)
             if full and full != span.text:
@@ -273,9 +273,7 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
 
 
 CHANGE_WINDOW = 12  # characters between a change cue and its amount in every change rule (增收…, 由A…增加到B)
-SUBJECT_LEVELS = ("village", "township", "county", "city")  # the levels a change subject can have
 CLAUSE_END = re.compile(r"[，,；;：:]")
-UPPER_ANAPHOR = re.compile(r"(?:该|本|全|此)(?:县|区|市|省)")  # 全省, 该县: they stand for a place the NER may find
 
 
 def sentences_for_ner(
@@ -298,7 +296,8 @@ def sentences_for_ner(
     """
     if mode == "all" or FACT_CUES.search(doc.text):
         return list(range(len(doc.sentences)))
-    from .places import may_name_upper_place
+    from .places import UPPER_LEVELS, may_name_upper_place
+    from .relations import SUBJECT_LEVELS
 
     text = doc.text
     role_starts = sorted(r.start for r in (role_spans(text) if roles_found is None else roles_found))
@@ -310,17 +309,18 @@ def sentences_for_ner(
         i = bisect.bisect_left(positions, low)
         return i < len(positions) and positions[i] <= high
 
-    def clause_start(sent, pos: int) -> int:
-        return max([sent.start] + [m.end() for m in CLAUSE_END.finditer(text, sent.start, pos)])
-
     def subject_in_clause(sent, cue_start: int) -> bool:
         if places is None:
             return False
-        start = clause_start(sent, cue_start)
-        i = bisect.bisect_left(subjects, (start, start))
+        clause_start = max([sent.start] + [m.end() for m in CLAUSE_END.finditer(text, sent.start, cue_start)])
+        i = bisect.bisect_left(subjects, (clause_start, clause_start))
         if i < len(subjects) and subjects[i][1] <= cue_start:
             return True
-        return ANAPHOR.search(text, start, cue_start) is not None
+        return ANAPHOR.search(text, clause_start, cue_start) is not None
+
+    def upper_anaphor_before(sent, cue_start: int) -> bool:
+        """全省, 该县: it stands for a place of the story that maybe only the NER finds."""
+        return any(LEVEL_OF_CHAR[m.group(2)] in UPPER_LEVELS for m in ANAPHOR.finditer(text, sent.start, cue_start))
 
     context_stories: set[int | None] = set()
 
@@ -337,8 +337,8 @@ def sentences_for_ner(
         ]
         needed = False
         for cue in cues:
-            if UPPER_ANAPHOR.search(text, sent.start, cue):
-                context_stories.add(sent.story)  # 全省 stands for the province the story names: maybe only the NER finds it
+            if upper_anaphor_before(sent, cue):
+                context_stories.add(sent.story)
             if not subject_in_clause(sent, cue) and may_name_upper_place(text, sent.start, cue):
                 needed = True
         return needed

@@ -523,16 +523,14 @@ _DATE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 # windows of _DATE_REACH + 4 characters around its anchors (the 4 leave room for a lookahead), which
 # finds the same matches as a run on the whole text. Most of a text is far from any 年, 月 or 日.
 _DATE_ANCHORS = {
-    "ymd_sep": re.compile(r"[-/.]"),
-    "ymd": re.compile("年"),
-    "year_range": re.compile("年"),
-    "ym": re.compile("年"),
-    "y_since": re.compile("年"),
-    "y": re.compile("年"),
-    "n_years": re.compile("年"),
-    "md": re.compile("月"),
-    "m": re.compile("月"),
-    "d": re.compile("日"),
+    kind: anchor
+    for anchor, kinds in (
+        (re.compile(r"[-/.]"), ("ymd_sep",)),
+        (re.compile("年"), ("ymd", "year_range", "ym", "y_since", "y", "n_years")),
+        (re.compile("月"), ("md", "m")),
+        (re.compile("日"), ("d",)),
+    )
+    for kind in kinds
 }
 _DATE_REACH = 12  # the longest stretch: 2019至2020年 (10 before 年), 2019年十二月三十一日 (7 after)
 
@@ -551,14 +549,15 @@ def _anchor_windows(text: str, anchor: re.Pattern[str], radius: int) -> list[tup
 
 
 def _date_matches(kind: str, pattern: re.Pattern[str], folded: str, windows: dict) -> Iterator[re.Match[str]]:
-    """``pattern.finditer(folded)``, on the windows around the pattern's anchor when it has one."""
+    """``pattern.finditer(folded)``, on the windows around the pattern's anchor when it has one
+    (``windows``: the windows found so far in ``folded``, by anchor)."""
     anchor = _DATE_ANCHORS.get(kind)
     if anchor is None:
         yield from pattern.finditer(folded)
         return
-    if anchor.pattern not in windows:
-        windows[anchor.pattern] = _anchor_windows(folded, anchor, _DATE_REACH + 4)
-    for start, end in windows[anchor.pattern]:
+    if anchor not in windows:
+        windows[anchor] = _anchor_windows(folded, anchor, _DATE_REACH + 4)
+    for start, end in windows[anchor]:
         yield from pattern.finditer(folded, start, end)
 
 
@@ -710,7 +709,7 @@ def find_dates(text: str, published: str | None = None) -> list[Span]:
     pub = _published_parts(published)
     taken: list[Span] = []
     covered = bytearray(len(text))  # characters already in a date: linear, however many dates a text holds
-    windows: dict[str, list[tuple[int, int]]] = {}
+    windows: dict[re.Pattern[str], list[tuple[int, int]]] = {}
     for kind, pattern in _DATE_PATTERNS:
         for m in _date_matches(kind, pattern, folded, windows):
             start, end = m.span()

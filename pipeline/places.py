@@ -274,10 +274,10 @@ def _preferred_level(gaz: Gazetteer, nodes: Iterable[int]) -> int:
     return min(gaz.levels[n] for n in nodes)
 
 
-_UPPER_LEVELS = ("province", "city", "county")  # the levels of the backend's PLACE spans that are kept
+UPPER_LEVELS = ("province", "city", "county")  # the levels of the backend's PLACE spans that are kept
 # the last characters of their suffixes (省, 市, 县, 区 of 地区 and 自治区, 州 of 自治州 …)
 _UPPER_SUFFIX_END = re.compile(
-    "[" + "".join(sorted({suffix[-1] for suffix, level in _SUFFIX_LEVELS if level in _UPPER_LEVELS})) + "]"
+    "[" + "".join(sorted({suffix[-1] for suffix, level in _SUFFIX_LEVELS if level in UPPER_LEVELS})) + "]"
 )
 
 
@@ -286,19 +286,14 @@ def upper_names_without_suffix() -> tuple[dict[str, tuple[int, ...]], frozenset[
     """Listed names (full, former or short) that ``place_level`` calls a province, city or county and that
     do not end in one of their suffixes (广东, 昆山, 铁岭): first two characters -> lengths, and the names."""
     gaz = gazetteer()
-    wanted, levels = {RANK[level] for level in _UPPER_LEVELS}, gaz.levels
-    candidates = {
+    wanted, levels = {RANK[level] for level in UPPER_LEVELS}, gaz.levels
+    candidates = {  # names with a node at one of those levels (the rest cannot be called one)
         name
         for index in (gaz.by_name, gaz.short)
         for name, nodes in index.items()
-        if len(name) >= 2 and any(levels[node] in wanted for node in nodes)
+        if len(name) >= 2 and any(levels[node] in wanted for node in nodes) and not _UPPER_SUFFIX_END.match(name[-1])
     }
-    names = {
-        name
-        for name in candidates
-        if not _UPPER_SUFFIX_END.match(name[-1])
-        and _preferred_level(gaz, gaz.by_name.get(name, []) + gaz.short.get(name, [])) in wanted
-    }
+    names = {name for name in candidates if place_level(name) in UPPER_LEVELS}
     return prefix_lengths(names), frozenset(names)
 
 

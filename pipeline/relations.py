@@ -27,6 +27,7 @@ from .doc import Doc, Sentence, Span
 from .lexicon import alternation, patterns
 
 LEVELS = ("province", "city", "county", "township", "village")
+SUBJECT_LEVELS = ("village", "township", "county", "city")  # the levels a change or statistic subject can have
 # what may stand between a place chain and the role word after it
 CHAIN_TO_ROLE = re.compile(r"^(?:的)?(?:党支部|党总支|党委|党工委|村委会?|村|驻村|派驻|挂职)?(?:驻村|派驻)?$")
 PERSON_LIST_SEP = re.compile(r"^[、和与及,，]$")
@@ -461,7 +462,7 @@ def subject_spans(ctx: Ctx, pos: int) -> list[Span]:
     return [
         s
         for s in cands
-        if s.label == "ANAPHOR" or (s.attrs.get("level") in ("village", "township", "county", "city") and not quoted(ctx.doc, s))
+        if s.label == "ANAPHOR" or (s.attrs.get("level") in SUBJECT_LEVELS and not quoted(ctx.doc, s))
     ]
 
 

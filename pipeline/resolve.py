@@ -598,14 +598,6 @@ def dedupe_decisions(decisions: list[Decision]) -> list[Decision]:
     return out
 
 
-def _refs(cluster: PersonCluster) -> list[Ref]:
-    return [r for u in cluster.units for r in u.refs]
-
-
-def _cluster_key(cluster: PersonCluster) -> str:
-    return _units_key(cluster.units)
-
-
 def _units_key(units: list[PersonUnit]) -> str:
     """A group's name in decisions: its unit keys, or the first ones and a count for a large group."""
     if len(units) <= MAX_KEYS_IN_DECISION:

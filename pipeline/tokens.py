@@ -3,7 +3,8 @@
 A private ``jieba.Tokenizer`` is built once per process and cached; the global jieba instance is
 never touched (other code may use it with other dictionaries) and paddle mode is never enabled.
 Token offsets are in cleaned-text coordinates. In ``--entities facts`` mode only the articles with posting
-cues are segmented in full; of the others, only the sentences with a role word or a zero cue (清零).
+cues are segmented in full; of the others, only the sentences ``entities.sentences_for_ner`` picks before
+the amounts are known (role words, zero cues).
 """
 
 from __future__ import annotations
